@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The compiled CLI lives in dist/; `npm ci` builds it through the `prepare` script.
+import '../dist/src/cli/main.js';

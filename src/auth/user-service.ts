@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+
+import type { UserRepository } from '../db/repositories/user-repository.js';
+import type { Role, UserRow } from '../db/schema.js';
+import { VitrailError } from '../errors/catalogue.js';
+import type { Clock } from '../time/clock.js';
+import { findPasswordProblem, hashPassword, verifyPassword } from './passwords.js';
+
+export const ROLES: readonly Role[] = ['admin', 'editor'];
+
+export interface UserServiceDependencies {
+  readonly users: UserRepository;
+  readonly clock: Clock;
+}
+
+/** User accounts: creation, roles, passwords, enabling and disabling. */
+export class UserService {
+  constructor(private readonly deps: UserServiceDependencies) {}
+
+  async addUser(emailInput: string, password: string, role: Role): Promise<UserRow> {
+    const email = normaliseEmail(emailInput);
+    assertPasswordAcceptable(password);
+    if ((await this.deps.users.findByEmail(email)) !== undefined) {
+      throw new VitrailError('VITRAIL_USER_EXISTS', { email });
+    }
+    const now = this.deps.clock.now().toISOString();
+    const row: UserRow = {
+      id: `usr_${randomBytes(8).toString('hex')}`,
+      email,
+      password_hash: await hashPassword(password),
+      role,
+      created_at: now,
+      updated_at: now,
+      disabled_at: null,
+    };
+    await this.deps.users.insert(row);
+    return row;
+  }
+
+  async listUsers(): Promise<UserRow[]> {
+    return this.deps.users.list();
+  }
+
+  async countUsers(): Promise<number> {
+    return this.deps.users.count();
+  }
+
+  async setPassword(email: string, password: string): Promise<void> {
+    assertPasswordAcceptable(password);
+    const user = await this.requireUser(email);
+    const passwordHash = await hashPassword(password);
+    await this.deps.users.update(user.id, { password_hash: passwordHash, updated_at: this.nowIso() });
+  }
+
+  async setRole(email: string, role: Role): Promise<void> {
+    const user = await this.requireUser(email);
+    await this.deps.users.update(user.id, { role, updated_at: this.nowIso() });
+  }
+
+  /** Disables or enables an account; a disabled user's tokens stop working on their next request. */
+  async setDisabled(email: string, disabled: boolean): Promise<void> {
+    const user = await this.requireUser(email);
+    const now = this.nowIso();
+    await this.deps.users.update(user.id, { disabled_at: disabled ? now : null, updated_at: now });
+  }
+
+  /** Checks an e-mail and password; returns the user only when both match an enabled account. */
+  async verifyCredentials(email: string, password: string): Promise<UserRow | null> {
+    const user = await this.deps.users.findByEmail(normaliseEmail(email));
+    if (user === undefined || user.disabled_at !== null) return null;
+    return (await verifyPassword(user.password_hash, password)) ? user : null;
+  }
+
+  async requireUser(emailInput: string): Promise<UserRow> {
+    const email = normaliseEmail(emailInput);
+    const user = await this.deps.users.findByEmail(email);
+    if (user === undefined) throw new VitrailError('VITRAIL_USER_NOT_FOUND', { email });
+    return user;
+  }
+
+  private nowIso(): string {
+    return this.deps.clock.now().toISOString();
+  }
+}
+
+/** Lower-cases and trims an e-mail address, and checks its shape (one @, a dot in the domain). */
+export function normaliseEmail(input: string): string {
+  const email = input.trim().toLowerCase();
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new VitrailError('VITRAIL_VALIDATION_FAILED', {
+      reason: `"${input}" is not an e-mail address such as secretariat@paroisse.fr`,
+    });
+  }
+  return email;
+}
+
+export function parseRole(input: string): Role {
+  if (!(ROLES as readonly string[]).includes(input)) {
+    throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: `the role must be one of ${ROLES.join(', ')}, not "${input}"` });
+  }
+  return input as Role;
+}
+
+function assertPasswordAcceptable(password: string): void {
+  const problem = findPasswordProblem(password);
+  if (problem !== null) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: problem });
+}

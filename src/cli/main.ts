@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+
+import { SettingsError } from '../config/settings.js';
+import { VitrailError } from '../errors/catalogue.js';
+import { serveCommand } from './serve-command.js';
+import { tokenCommands } from './token-commands.js';
+import { userCommands } from './user-commands.js';
+
+/** Exit status of a command that failed on bad settings or input, as opposed to an unexpected failure. */
+const EXIT_USAGE = 2;
+
+const program = new Command('vitrail')
+  .description('Vitrail, a media server for e-mail campaigns')
+  .showHelpAfterError()
+  .exitOverride()
+  .addCommand(serveCommand())
+  .addCommand(userCommands())
+  .addCommand(tokenCommands());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportFailure(error);
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode;
+  if (error instanceof SettingsError) {
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof VitrailError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,30 @@
+import { read } from 'read';
+
+import { VitrailError } from '../errors/catalogue.js';
+
+export interface PasswordInputOptions {
+  readonly passwordStdin?: boolean;
+}
+
+/**
+ * Reads a new password: from standard input when `--password-stdin` is given (one trailing newline is
+ * dropped), otherwise from a hidden prompt typed twice.
+ */
+export async function readNewPassword(options: PasswordInputOptions): Promise<string> {
+  if (options.passwordStdin === true) return readPasswordFromStdin();
+  if (!process.stdin.isTTY) {
+    throw new VitrailError('VITRAIL_VALIDATION_FAILED', {
+      reason: 'no terminal to prompt for the password: pipe it in and add --password-stdin',
+    });
+  }
+  const password = await read({ prompt: 'Password: ', silent: true, replace: '*', output: process.stderr });
+  const again = await read({ prompt: 'Password again: ', silent: true, replace: '*', output: process.stderr });
+  if (password !== again) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'the two passwords differ' });
+  return password;
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

@@ -1,0 +1,139 @@
+import path from 'node:path';
+
+import { DEFAULT_ALLOWED_TYPES } from '../media/media-types.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Settings of one Vitrail process, parsed once from the environment and then frozen. */
+export interface Settings {
+  /** Absolute path of the directory that holds the database, the blobs and the staging area. */
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Absolute base of every link handed out, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Largest accepted upload, in bytes. */
+  readonly maxUploadBytes: number;
+  /** Accepted media types: exact types (`application/pdf`) or families (`image/*`). */
+  readonly allowedTypes: readonly string[];
+  readonly logLevel: LogLevel;
+  /** Readable log lines instead of JSON. */
+  readonly logPretty: boolean;
+  /** First admin account created at start when no user exists yet. */
+  readonly initialAdmin: { readonly email: string; readonly password: string } | null;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/** One or more invalid settings; the message lists each variable, its value and what is allowed. */
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid settings:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses the `VITRAIL_*` variables into frozen settings.
+ * Every invalid variable is reported at once, so an operator fixes them in one pass.
+ */
+export function loadSettings(env: Environment = process.env, cwd: string = process.cwd()): Settings {
+  const problems: string[] = [];
+  const read = <T>(name: string, fallback: T, parse: (raw: string) => T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    try {
+      return parse(raw.trim());
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      problems.push(`${name}=${JSON.stringify(raw)} is invalid: expected ${error.message}`);
+      return fallback;
+    }
+  };
+
+  const dataDir = path.resolve(cwd, read('VITRAIL_DATA_DIR', './data', (raw) => raw));
+  const host = read('VITRAIL_HOST', '127.0.0.1', parseHost);
+  const port = read('VITRAIL_PORT', 8080, (raw) => parseInteger(raw, 0, 65535, 'a TCP port from 0 to 65535'));
+  const maxUploadBytes = read('VITRAIL_MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, (raw) =>
+    parseInteger(raw, 1, Number.MAX_SAFE_INTEGER, `a whole number of bytes, at least 1 (default ${DEFAULT_MAX_UPLOAD_BYTES})`),
+  );
+  const allowedTypes = read<readonly string[]>('VITRAIL_ALLOWED_TYPES', DEFAULT_ALLOWED_TYPES, parseAllowedTypes);
+  const logLevel = read<LogLevel>('VITRAIL_LOG_LEVEL', 'info', (raw) => parseChoice(raw, LOG_LEVELS));
+  const logFormat = read('VITRAIL_LOG_FORMAT', 'json', (raw) => parseChoice(raw, LOG_FORMATS));
+
+  const defaultPublicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const publicUrl = read('VITRAIL_PUBLIC_URL', defaultPublicUrl, parsePublicUrl).replace(/\/+$/, '');
+
+  const adminEmail = env.VITRAIL_ADMIN_EMAIL?.trim() ?? '';
+  const adminPassword = env.VITRAIL_ADMIN_PASSWORD ?? '';
+  if ((adminEmail === '') !== (adminPassword === '')) {
+    problems.push('VITRAIL_ADMIN_EMAIL and VITRAIL_ADMIN_PASSWORD must be set together, or neither');
+  }
+
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  return Object.freeze({
+    dataDir,
+    host,
+    port,
+    publicUrl,
+    maxUploadBytes,
+    allowedTypes: Object.freeze([...allowedTypes]),
+    logLevel,
+    logPretty: logFormat === 'pretty',
+    initialAdmin: adminEmail === '' ? null : Object.freeze({ email: adminEmail, password: adminPassword }),
+  });
+}
+
+/** A rejected value; the message says what is allowed, after "expected". */
+class InvalidValue extends Error {}
+
+function parseChoice<T extends string>(raw: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(raw)) throw new InvalidValue(`one of ${choices.join(', ')}`);
+  return raw as T;
+}
+
+function parseInteger(raw: string, min: number, max: number, allowed: string): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidValue(allowed);
+  }
+  return value;
+}
+
+function parseHost(raw: string): string {
+  if (!/^[A-Za-z0-9.:_-]+$/.test(raw)) {
+    throw new InvalidValue('an IP address or a host name, such as 127.0.0.1 or 0.0.0.0');
+  }
+  return raw;
+}
+
+function parsePublicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidValue('an absolute http or https URL, such as https://media.example.org');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidValue('an http or https URL');
+  if (url.search !== '' || url.hash !== '') throw new InvalidValue('a URL without query string or fragment');
+  if (url.username !== '' || url.password !== '') throw new InvalidValue('a URL without user name or password');
+  return raw;
+}
+
+function parseAllowedTypes(raw: string): string[] {
+  const types = raw
+    .split(',')
+    .map((type) => type.trim().toLowerCase())
+    .filter((type) => type !== '');
+  const valid = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/;
+  if (types.length === 0 || !types.every((type) => valid.test(type))) {
+    throw new InvalidValue('a comma-separated list of media types or families, such as image/*,application/pdf');
+  }
+  return types;
+}

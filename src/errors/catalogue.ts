@@ -1,0 +1,130 @@
+/**
+ * Every error Vitrail returns, with its stable code, HTTP status and message template.
+ * `{name}` placeholders are filled from the parameters given to VitrailError.
+ * docs/errors.md lists the same codes; a test keeps the two in step.
+ */
+export const ERROR_CATALOGUE = {
+  VITRAIL_AUTH_REQUIRED: {
+    status: 401,
+    template: 'Authentication is required: send an API token as "Authorization: Bearer <token>".',
+  },
+  VITRAIL_AUTH_INVALID_TOKEN: {
+    status: 401,
+    template: 'The API token is invalid, revoked, or belongs to a disabled user: create a new one with "vitrail token create".',
+  },
+  VITRAIL_FORBIDDEN: {
+    status: 403,
+    template: 'Your account is not allowed to {action}.',
+  },
+  VITRAIL_USER_EXISTS: {
+    status: 409,
+    template: 'A user with the e-mail address "{email}" already exists.',
+  },
+  VITRAIL_USER_NOT_FOUND: {
+    status: 404,
+    template: 'No user has the e-mail address "{email}": "vitrail user list" shows every user.',
+  },
+  VITRAIL_TOKEN_NOT_FOUND: {
+    status: 404,
+    template: 'No API token has the id "{id}": "vitrail token list" shows every token.',
+  },
+  VITRAIL_ROUTE_NOT_FOUND: {
+    status: 404,
+    template: 'No route matches {method} {path}.',
+  },
+  VITRAIL_MEDIA_NOT_FOUND: {
+    status: 404,
+    template: 'No media has the id "{id}".',
+  },
+  VITRAIL_MEDIA_NOT_TRASHED: {
+    status: 409,
+    template: 'The media "{id}" is not in the trash, so there is nothing to restore.',
+  },
+  VITRAIL_MEDIA_TOO_LARGE: {
+    status: 413,
+    template: 'The file is larger than the limit of {limit}: send a smaller file, or ask the operator to raise VITRAIL_MAX_UPLOAD_BYTES.',
+  },
+  VITRAIL_MEDIA_EMPTY: {
+    status: 400,
+    template: 'The file "{name}" is empty: choose a file with content.',
+  },
+  VITRAIL_MEDIA_TYPE_NOT_ALLOWED: {
+    status: 415,
+    template: 'The content of "{name}" is {detected}, which is not accepted. Accepted types: {allowed}.',
+  },
+  VITRAIL_UPLOAD_MALFORMED: {
+    status: 400,
+    template: 'The upload is not a valid multipart/form-data request: {reason}.',
+  },
+  VITRAIL_UPLOAD_FILE_MISSING: {
+    status: 400,
+    template: 'The upload has no file: send it in the multipart field "file".',
+  },
+  VITRAIL_UPLOAD_TOO_MANY_FILES: {
+    status: 400,
+    template: 'The upload has more than one file: send one file per request, in the field "file".',
+  },
+  VITRAIL_UPLOAD_UNKNOWN_FIELD: {
+    status: 400,
+    template: 'The multipart field "{field}" is not recognised: use "file", "visibility" and "alt".',
+  },
+  VITRAIL_REQUEST_CONTENT_TYPE: {
+    status: 415,
+    template: 'The request body must be {expected}, not "{received}".',
+  },
+  VITRAIL_VALIDATION_FAILED: {
+    status: 400,
+    template: 'The request is invalid: {reason}.',
+  },
+  VITRAIL_REQUEST_TOO_LARGE: {
+    status: 413,
+    template: 'The request body is larger than the limit of {limit}.',
+  },
+  VITRAIL_INTERNAL: {
+    status: 500,
+    template: 'An internal error occurred; the server log has the details under request id {requestId}.',
+  },
+  VITRAIL_UNAVAILABLE: {
+    status: 503,
+    template: 'The server is not ready: {reason}.',
+  },
+} as const satisfies Record<string, { status: number; template: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export type ErrorParameters = Readonly<Record<string, string | number>>;
+
+/** An expected failure with a stable code; the HTTP layer turns it into `{"error":{code,message}}`. */
+export class VitrailError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly parameters: ErrorParameters = {},
+    options?: { cause?: unknown },
+  ) {
+    const entry = ERROR_CATALOGUE[code];
+    super(fillTemplate(entry.template, parameters), options);
+    this.name = 'VitrailError';
+    this.status = entry.status;
+  }
+}
+
+function fillTemplate(template: string, parameters: ErrorParameters): string {
+  return template.replace(/\{(\w+)\}/g, (placeholder, key: string) => {
+    const value = parameters[key];
+    return value === undefined ? placeholder : String(value);
+  });
+}
+
+/** Formats a byte count for messages: "250 MiB (262144000 bytes)". */
+export function describeBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value} ${units[unit]} (${bytes} bytes)`;
+}

@@ -1,0 +1,52 @@
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+
+import type { Vitrail } from '../vitrail.js';
+import { Authenticator } from './authentication.js';
+import { registerErrorHandler } from './error-handler.js';
+import { createRequestId } from './request-ids.js';
+import { registerRequestLog, RequestLogController } from './request-log.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { mediaRoutes } from './routes/media-routes.js';
+import { publicMediaRoutes } from './routes/public-media-routes.js';
+
+/** Largest JSON body, in bytes: API requests other than uploads are small. */
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Multipart limits besides the file size: one file and a few short text fields per upload. */
+const MULTIPART_LIMITS = {
+  files: 1,
+  fields: 10,
+  parts: 20,
+  fieldNameSize: 100,
+  fieldSize: 16 * 1024,
+  headerPairs: 100,
+};
+
+/** Builds the HTTP application of a Vitrail; it does not listen until asked. */
+export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
+  const { settings } = vitrail;
+  const app = Fastify({
+    loggerInstance: vitrail.logger as FastifyBaseLogger,
+    logController: new RequestLogController(),
+    genReqId: createRequestId,
+    bodyLimit: JSON_BODY_LIMIT_BYTES,
+    // The name segment of /m/<id>/<name> may reach 255 UTF-8 bytes, three times as many once percent-encoded.
+    routerOptions: { maxParamLength: 2048 },
+    return503OnClosing: true,
+  });
+
+  registerRequestLog(app);
+  registerErrorHandler(app, { maxUploadBytes: settings.maxUploadBytes });
+
+  await app.register(multipart, {
+    limits: { ...MULTIPART_LIMITS, fileSize: settings.maxUploadBytes },
+  });
+
+  const authenticator = new Authenticator(vitrail.tokens);
+  await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
+  await app.register(mediaRoutes, { media: vitrail.media, authenticator, publicUrl: settings.publicUrl });
+  await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
+
+  return app;
+}

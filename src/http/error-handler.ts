@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { describeBytes, VitrailError, type ErrorCode, type ErrorParameters } from '../errors/catalogue.js';
+
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string };
+}
+
+export interface ErrorHandlerOptions {
+  readonly maxUploadBytes: number;
+}
+
+/**
+ * Maps every error to `{"error":{"code","message"}}` with its status. Expected errors keep their message;
+ * anything unexpected becomes a generic 500 that leaks nothing and points to the request id in the log.
+ */
+export function registerErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = toVitrailError(error, options);
+    if (known === null) {
+      if (isClientGone(request)) {
+        request.log.info({ err: error }, 'client went away before the answer');
+        return reply.code(499).send();
+      }
+      request.log.error({ err: error }, 'unexpected error');
+      return sendError(reply, new VitrailError('VITRAIL_INTERNAL', { requestId: request.id }));
+    }
+    if (known.status >= 500) request.log.error({ err: error, code: known.code }, known.message);
+    else request.log.info({ code: known.code }, known.message);
+    return sendError(reply, known);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    return sendError(reply, new VitrailError('VITRAIL_ROUTE_NOT_FOUND', { method: request.method, path }));
+  });
+}
+
+export function sendError(reply: FastifyReply, error: VitrailError): FastifyReply {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  return reply.code(error.status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Fastify and @fastify/multipart error codes, by the catalogue entry each one becomes. */
+const FRAMEWORK_ERRORS: Record<string, (error: FastifyError, options: ErrorHandlerOptions) => [ErrorCode, ErrorParameters]> = {
+  FST_ERR_VALIDATION: (error) => ['VITRAIL_VALIDATION_FAILED', { reason: error.message }],
+  FST_ERR_CTP_INVALID_JSON_BODY: () => ['VITRAIL_VALIDATION_FAILED', { reason: 'the body is not valid JSON' }],
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => ['VITRAIL_VALIDATION_FAILED', { reason: 'the JSON body is empty' }],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (error) => ['VITRAIL_REQUEST_CONTENT_TYPE', { expected: 'application/json or multipart/form-data', received: error.message.replace(/^Unsupported Media Type:?\s*/i, '') }],
+  FST_ERR_CTP_BODY_TOO_LARGE: (_error, options) => ['VITRAIL_REQUEST_TOO_LARGE', { limit: describeBytes(options.maxUploadBytes) }],
+  FST_REQ_FILE_TOO_LARGE: (_error, options) => ['VITRAIL_MEDIA_TOO_LARGE', { limit: describeBytes(options.maxUploadBytes) }],
+  FST_FILES_LIMIT: () => ['VITRAIL_UPLOAD_TOO_MANY_FILES', {}],
+  FST_PARTS_LIMIT: () => ['VITRAIL_UPLOAD_MALFORMED', { reason: 'it has too many parts' }],
+  FST_FIELDS_LIMIT: () => ['VITRAIL_UPLOAD_MALFORMED', { reason: 'it has too many fields' }],
+  FST_PROTO_VIOLATION: () => ['VITRAIL_UPLOAD_MALFORMED', { reason: 'a field name is not allowed' }],
+  FST_INVALID_MULTIPART_CONTENT_TYPE: () => ['VITRAIL_REQUEST_CONTENT_TYPE', { expected: 'multipart/form-data', received: 'another type' }],
+};
+
+function toVitrailError(error: FastifyError, options: ErrorHandlerOptions): VitrailError | null {
+  if (error instanceof VitrailError) return error;
+  const mapping = error.code === undefined ? undefined : FRAMEWORK_ERRORS[error.code];
+  if (mapping !== undefined) {
+    const [code, parameters] = mapping(error, options);
+    return new VitrailError(code, parameters, { cause: error });
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: error.message }, { cause: error });
+  }
+  return null;
+}
+
+function isClientGone(request: FastifyRequest): boolean {
+  return request.raw.destroyed || request.raw.socket?.destroyed === true;
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { VitrailError } from '../../errors/catalogue.js';
+import { isMediaId } from '../../media/media-ids.js';
+import type { MediaService } from '../../media/media-service.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { describeMedia } from '../../serving/representation.js';
+import { planResponse, type RequestConditions } from '../../serving/response-plan.js';
+import type { Authenticator } from '../authentication.js';
+
+export interface PublicMediaRoutesOptions {
+  readonly media: MediaService;
+  readonly blobs: BlobStore;
+  readonly authenticator: Authenticator;
+}
+
+/**
+ * `GET` and `HEAD /m/<id>/<name>`: anyone fetches a public media without logging in. The name segment is
+ * for people only, so an outdated name still serves the media. A private media answers 404, like an unknown
+ * id, to anyone without the right to read it.
+ */
+export async function publicMediaRoutes(app: FastifyInstance, options: PublicMediaRoutesOptions): Promise<void> {
+  const serve = (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
+    serveMedia(request, reply, options);
+
+  for (const url of ['/m/:id', '/m/:id/*']) {
+    app.route({ method: ['GET', 'HEAD'], url, exposeHeadRoute: false, handler: serve });
+  }
+}
+
+async function serveMedia(
+  request: FastifyRequest<{ Params: { id: string } }>,
+  reply: FastifyReply,
+  options: PublicMediaRoutesOptions,
+): Promise<FastifyReply> {
+  const id = request.params.id;
+  const principal = await options.authenticator.optional(request);
+  const media = isMediaId(id) ? await options.media.findReadableMedia(id, principal) : null;
+  if (media === null) throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
+
+  const plan = planResponse(describeMedia(media), readConditions(request));
+  reply.code(plan.status).headers(plan.headers);
+  if (plan.body === null) return reply.send();
+  return reply.send(await options.blobs.openRead(media.sha256, plan.body));
+}
+
+function readConditions(request: FastifyRequest): RequestConditions {
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  return {
+    method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+    ifMatch: header('if-match'),
+    ifNoneMatch: header('if-none-match'),
+    ifModifiedSince: header('if-modified-since'),
+    ifUnmodifiedSince: header('if-unmodified-since'),
+    range: header('range'),
+    ifRange: header('if-range'),
+  };
+}

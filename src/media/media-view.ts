@@ -1,0 +1,41 @@
+import type { MediaRow } from '../db/schema.js';
+
+/** A media as the API returns it. */
+export interface MediaView {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly visibility: MediaRow['visibility'];
+  readonly alt: string;
+  readonly url: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly trashedAt: string | null;
+}
+
+/** Builds the absolute public URL of a media: the name segment is for people and never decides anything. */
+export function publicMediaUrl(publicUrl: string, media: Pick<MediaRow, 'id' | 'name'>): string {
+  return `${publicUrl}/m/${media.id}/${encodeURIComponent(media.name)}`;
+}
+
+export function toMediaView(row: MediaRow, publicUrl: string): MediaView {
+  return {
+    id: row.id,
+    name: row.name,
+    mime: row.mime,
+    size: Number(row.size),
+    sha256: row.sha256,
+    width: row.width,
+    height: row.height,
+    visibility: row.visibility,
+    alt: row.alt,
+    url: publicMediaUrl(publicUrl, row),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    trashedAt: row.trashed_at,
+  };
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+import type { Settings } from './config/settings.js';
+import { buildApp } from './http/app.js';
+import { maskEmail } from './logging/logger.js';
+import { findPublicUrlWarnings } from './config/public-url-warnings.js';
+import { openVitrail, type OpenOptions, type Vitrail } from './vitrail.js';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly vitrail: Vitrail;
+  /** Base URL the server listens on, such as http://127.0.0.1:8080. */
+  readonly address: string;
+  /** Stops taking requests, lets running ones finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server on a data directory: migrations, cleanup of interrupted uploads, the first admin, then
+ * listening. Used by `vitrail serve` and by the tests, which listen on port 0.
+ */
+export async function startServer(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<RunningServer> {
+  const vitrail = await openVitrail(settings, logger, options);
+  try {
+    const removed = await vitrail.staging.removeLeftovers();
+    if (removed > 0) logger.info({ removed }, 'removed leftovers of interrupted uploads');
+    await ensureFirstAdmin(vitrail);
+    for (const warning of findPublicUrlWarnings(settings.publicUrl)) logger.warn({ publicUrl: settings.publicUrl }, warning);
+
+    const app = await buildApp(vitrail);
+    const address = await app.listen({ host: settings.host, port: settings.port });
+    logger.info({ address, publicUrl: settings.publicUrl, dataDir: settings.dataDir }, 'Vitrail started');
+
+    return {
+      app,
+      vitrail,
+      address,
+      close: async () => {
+        await app.close();
+        await vitrail.close();
+        logger.info('Vitrail stopped');
+      },
+    };
+  } catch (error) {
+    await vitrail.close();
+    throw error;
+  }
+}
+
+/** Creates the first admin from the settings, or logs how to create one, while no user exists. */
+async function ensureFirstAdmin(vitrail: Vitrail): Promise<void> {
+  if ((await vitrail.users.countUsers()) > 0) return;
+  const initial = vitrail.settings.initialAdmin;
+  if (initial === null) {
+    vitrail.logger.warn(
+      'No user exists yet. Create the first admin with: npx vitrail user add <email> --role admin ' +
+        '(or set VITRAIL_ADMIN_EMAIL and VITRAIL_ADMIN_PASSWORD before starting)',
+    );
+    return;
+  }
+  const admin = await vitrail.users.addUser(initial.email, initial.password, 'admin');
+  vitrail.logger.info({ userId: admin.id, email: maskEmail(admin.email) }, 'created the first admin from VITRAIL_ADMIN_EMAIL');
+}

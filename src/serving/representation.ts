@@ -1,0 +1,63 @@
+import contentDisposition from 'content-disposition';
+
+import type { MediaRow } from '../db/schema.js';
+
+/** What is known of the bytes to serve, before any request condition is looked at. */
+export interface Representation {
+  readonly size: number;
+  /** Strong entity tag, quotes included. */
+  readonly etag: string;
+  readonly lastModified: Date;
+  /** Headers sent with every 200, 206 and HEAD answer for these bytes. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Types that browsers show without running script: plain raster images, PDF, audio and video. */
+const INLINE_SAFE_FAMILIES = ['audio/', 'video/'];
+const INLINE_SAFE_TYPES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'image/tiff',
+  'image/heic',
+  'image/heif',
+  'image/x-icon',
+  'application/pdf',
+]);
+
+/**
+ * Applied to anything that could run script if opened in a browser: no script, no plugin, no same-origin,
+ * whatever the bytes claim to be. SVG keeps its inline styles and embedded raster images so it still shows.
+ */
+export const SANDBOX_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox";
+
+/**
+ * Public media URLs can get new content later (a replaced file), so caches keep a copy five minutes and
+ * then revalidate with the ETag, which costs a 304 and no body.
+ */
+export const PUBLIC_CACHE_CONTROL = 'public, max-age=300';
+export const PRIVATE_CACHE_CONTROL = 'private, no-cache';
+
+/** Describes a stored media for the serving path. */
+export function describeMedia(media: Pick<MediaRow, 'sha256' | 'size' | 'mime' | 'name' | 'visibility' | 'created_at'>): Representation {
+  const inlineSafe = INLINE_SAFE_TYPES.has(media.mime) || INLINE_SAFE_FAMILIES.some((family) => media.mime.startsWith(family));
+  const isSvg = media.mime === 'image/svg+xml';
+  const headers: Record<string, string> = {
+    'content-type': media.mime,
+    'x-content-type-options': 'nosniff',
+    'accept-ranges': 'bytes',
+    'cache-control': media.visibility === 'public' ? PUBLIC_CACHE_CONTROL : PRIVATE_CACHE_CONTROL,
+    'content-disposition': contentDisposition(media.name, { type: inlineSafe || isSvg ? 'inline' : 'attachment' }),
+  };
+  if (!inlineSafe) headers['content-security-policy'] = SANDBOX_POLICY;
+
+  return {
+    size: Number(media.size),
+    etag: `"${media.sha256}"`,
+    lastModified: new Date(media.created_at),
+    headers,
+  };
+}

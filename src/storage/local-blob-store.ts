@@ -1,0 +1,104 @@
+import type { Dirent } from 'node:fs';
+import { mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+import { isSha256, type BlobInfo, type BlobStore, type ByteRange } from './blob-store.js';
+
+/** Read size for serving blobs: large reads cut system calls on big files (Node's default is 64 KiB). */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Blobs as files under `<root>/<aa>/<bb>/<sha256>`, two levels of fan-out so no directory grows past
+ * 65,536 entries per level. Files are renamed into place and the directory is synced, so a blob is
+ * either absent or complete, even after a crash.
+ */
+export class LocalBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  async putFile(sha256: string, localPath: string): Promise<void> {
+    const target = this.pathOf(sha256);
+    if (await fileExists(target)) {
+      await unlink(localPath);
+      return;
+    }
+    const directory = path.dirname(target);
+    await mkdir(directory, { recursive: true });
+    await rename(localPath, target);
+    await syncDirectory(directory);
+  }
+
+  async stat(sha256: string): Promise<BlobInfo | null> {
+    try {
+      const info = await stat(this.pathOf(sha256));
+      return { sha256, size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async openRead(sha256: string, range?: ByteRange): Promise<Readable> {
+    const handle = await open(this.pathOf(sha256), 'r');
+    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    for await (const first of await openDirectoryIfExists(this.root)) {
+      if (!first.isDirectory()) continue;
+      const firstPath = path.join(this.root, first.name);
+      for await (const second of await opendir(firstPath)) {
+        if (!second.isDirectory()) continue;
+        const secondPath = path.join(firstPath, second.name);
+        for await (const entry of await opendir(secondPath)) {
+          if (!entry.isFile() || !isSha256(entry.name)) continue;
+          const info = await stat(path.join(secondPath, entry.name));
+          yield { sha256: entry.name, size: info.size };
+        }
+      }
+    }
+  }
+
+  /** Local path of a blob; callers outside storage use it only for fast local reads. */
+  pathOf(sha256: string): string {
+    if (!isSha256(sha256)) throw new Error(`Invalid blob name "${sha256}": expected 64 lowercase hex digits`);
+    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+}
+
+async function fileExists(filePath: string): Promise<boolean> {
+  try {
+    await stat(filePath);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+async function openDirectoryIfExists(directory: string): Promise<Iterable<Dirent> | AsyncIterable<Dirent>> {
+  try {
+    return await opendir(directory);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+}
+
+/** Makes a rename durable: the new directory entry survives a power cut once its directory is synced. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}

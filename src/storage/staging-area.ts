@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** A file received in full, hashed and synced to disk, waiting to be committed or discarded. */
+export interface StagedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Thrown when a stream passes the byte limit given to StagingArea.receive. */
+export class StagedFileTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`The stream is larger than the limit of ${limit} bytes`);
+    this.name = 'StagedFileTooLargeError';
+  }
+}
+
+const TEMPORARY_SUFFIX = '.part';
+
+/**
+ * A directory inside the data directory where uploads stream before they are committed. Being on the same
+ * file system as the blobs lets a staged file be renamed into place; nothing here is ever served.
+ */
+export class StagingArea {
+  constructor(readonly directory: string) {}
+
+  async prepare(): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+  }
+
+  /** Removes every leftover of uploads interrupted by a crash; returns how many files were removed. */
+  async removeLeftovers(): Promise<number> {
+    const entries = await readdir(this.directory);
+    await Promise.all(entries.map((entry) => rm(path.join(this.directory, entry), { recursive: true, force: true })));
+    return entries.length;
+  }
+
+  /**
+   * Streams `source` into a new temporary file, hashing on the way, then syncs it. On any failure,
+   * including a client abort or the byte limit, the temporary file is removed before the error propagates.
+   */
+  async receive(source: Readable, maxBytes: number): Promise<StagedFile> {
+    const filePath = path.join(this.directory, `${randomBytes(12).toString('hex')}${TEMPORARY_SUFFIX}`);
+    const meter = new HashingMeter(maxBytes);
+    try {
+      await pipeline(source, meter, createWriteStream(filePath, { flags: 'wx' }));
+      await syncFile(filePath);
+    } catch (error) {
+      await rm(filePath, { force: true });
+      throw error;
+    }
+    return { path: filePath, size: meter.bytes, sha256: meter.digest() };
+  }
+
+  async discard(file: StagedFile): Promise<void> {
+    await rm(file.path, { force: true });
+  }
+}
+
+/** Flushes a written file to the disk; fsync acts on the file itself, whichever descriptor asks. */
+async function syncFile(filePath: string): Promise<void> {
+  const handle = await open(filePath, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Passes bytes through while counting and hashing them; fails once more than `maxBytes` have passed. */
+class HashingMeter extends Transform {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      callback(new StagedFileTooLargeError(this.maxBytes));
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}

@@ -1,0 +1,78 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { Logger } from 'pino';
+
+import { TokenService } from './auth/token-service.js';
+import { UserService } from './auth/user-service.js';
+import type { Settings } from './config/settings.js';
+import { migrateToLatest, openSqliteDatabase, type Database } from './db/database.js';
+import { MediaRepository } from './db/repositories/media-repository.js';
+import { TokenRepository } from './db/repositories/token-repository.js';
+import { UserRepository } from './db/repositories/user-repository.js';
+import { sharpImageProbe } from './images/image-probe.js';
+import { MediaService } from './media/media-service.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
+import { StagingArea } from './storage/staging-area.js';
+import { systemClock, type Clock } from './time/clock.js';
+
+/** The services of one data directory, shared by the server and the administrative commands. */
+export interface Vitrail {
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly blobs: BlobStore;
+  readonly staging: StagingArea;
+  readonly media: MediaService;
+  readonly users: UserService;
+  readonly tokens: TokenService;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly clock?: Clock;
+}
+
+/** Opens a data directory: creates its folders, opens the database and applies pending migrations. */
+export async function openVitrail(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<Vitrail> {
+  const clock = options.clock ?? systemClock;
+  await mkdir(settings.dataDir, { recursive: true });
+  const staging = new StagingArea(path.join(settings.dataDir, 'tmp'));
+  await staging.prepare();
+  const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
+
+  const db = openSqliteDatabase(settings.dataDir);
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+
+  const users = new UserService({ users: new UserRepository(db), clock });
+  const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
+  const media = new MediaService({
+    media: new MediaRepository(db),
+    blobs,
+    staging,
+    images: sharpImageProbe,
+    clock,
+    logger,
+    maxUploadBytes: settings.maxUploadBytes,
+    allowedTypes: settings.allowedTypes,
+  });
+
+  return {
+    settings,
+    logger,
+    db,
+    blobs,
+    staging,
+    media,
+    users,
+    tokens,
+    close: () => db.destroy(),
+  };
+}
