@@ -30,7 +30,8 @@ export async function startServer(settings: Settings, logger: Logger, options: O
 
     const app = await buildApp(vitrail);
     const address = await app.listen({ host: settings.host, port: settings.port });
-    logger.info({ address, publicUrl: settings.publicUrl, dataDir: settings.dataDir }, 'Vitrail started');
+    if (settings.port === 0 && !settings.publicUrlIsSet) vitrail.links.useListeningAddress(address);
+    logger.info({ address, publicUrl: vitrail.links.base, dataDir: settings.dataDir }, 'Vitrail started');
 
     return {
       app,

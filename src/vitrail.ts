@@ -12,6 +12,7 @@ import { TokenRepository } from './db/repositories/token-repository.js';
 import { UserRepository } from './db/repositories/user-repository.js';
 import { sharpImageProbe } from './images/image-probe.js';
 import { MediaService } from './media/media-service.js';
+import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import { StagingArea } from './storage/staging-area.js';
@@ -27,6 +28,7 @@ export interface Vitrail {
   readonly media: MediaService;
   readonly users: UserService;
   readonly tokens: TokenService;
+  readonly links: PublicLinks;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     media,
     users,
     tokens,
+    links: new PublicLinks(settings.publicUrl),
     close: () => db.destroy(),
   };
 }

@@ -12,6 +12,8 @@ export interface Settings {
   readonly port: number;
   /** Absolute base of every link handed out, without a trailing slash. */
   readonly publicUrl: string;
+  /** false when publicUrl was derived from the host and port. */
+  readonly publicUrlIsSet: boolean;
   /** Largest accepted upload, in bytes. */
   readonly maxUploadBytes: number;
   /** Accepted media types: exact types (`application/pdf`) or families (`image/*`). */
@@ -82,6 +84,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     host,
     port,
     publicUrl,
+    publicUrlIsSet: (env.VITRAIL_PUBLIC_URL ?? '').trim() !== '',
     maxUploadBytes,
     allowedTypes: Object.freeze([...allowedTypes]),
     logLevel,

@@ -45,7 +45,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
 
   const authenticator = new Authenticator(vitrail.tokens);
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
-  await app.register(mediaRoutes, { media: vitrail.media, authenticator, publicUrl: settings.publicUrl });
+  await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links });
   await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
 
   return app;

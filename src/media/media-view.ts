@@ -1,4 +1,5 @@
 import type { MediaRow } from '../db/schema.js';
+import type { PublicLinks } from './public-links.js';
 
 /** A media as the API returns it. */
 export interface MediaView {
@@ -17,12 +18,7 @@ export interface MediaView {
   readonly trashedAt: string | null;
 }
 
-/** Builds the absolute public URL of a media: the name segment is for people and never decides anything. */
-export function publicMediaUrl(publicUrl: string, media: Pick<MediaRow, 'id' | 'name'>): string {
-  return `${publicUrl}/m/${media.id}/${encodeURIComponent(media.name)}`;
-}
-
-export function toMediaView(row: MediaRow, publicUrl: string): MediaView {
+export function toMediaView(row: MediaRow, links: PublicLinks): MediaView {
   return {
     id: row.id,
     name: row.name,
@@ -33,7 +29,7 @@ export function toMediaView(row: MediaRow, publicUrl: string): MediaView {
     height: row.height,
     visibility: row.visibility,
     alt: row.alt,
-    url: publicMediaUrl(publicUrl, row),
+    url: links.media(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     trashedAt: row.trashed_at,

@@ -5,13 +5,15 @@ import type { Principal } from '../../auth/principal.js';
 import { VitrailError } from '../../errors/catalogue.js';
 import { MAX_ALT_LENGTH, MAX_PAGE_SIZE, VISIBILITIES, type MediaService, type NewMediaFields } from '../../media/media-service.js';
 import { toMediaView } from '../../media/media-view.js';
+import type { PublicLinks } from '../../media/public-links.js';
+import type { MediaRow } from '../../db/schema.js';
 import type { StagedFile } from '../../storage/staging-area.js';
 import type { Authenticator } from '../authentication.js';
 
 export interface MediaRoutesOptions {
   readonly media: MediaService;
   readonly authenticator: Authenticator;
-  readonly publicUrl: string;
+  readonly links: PublicLinks;
 }
 
 const UPLOAD_TEXT_FIELDS = new Set(['visibility', 'alt']);
@@ -24,8 +26,8 @@ const idParams = {
 
 /** The media API: upload, list and search, read, change, trash and restore. */
 export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOptions): Promise<void> {
-  const { media, authenticator, publicUrl } = options;
-  const view = toViewer(publicUrl);
+  const { media, authenticator, links } = options;
+  const view = (row: MediaRow) => toMediaView(row, links);
 
   app.post('/api/v1/media', async (request, reply) => {
     const principal = await authenticator.require(request);
@@ -97,10 +99,6 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     const principal = await authenticator.require(request);
     return view(await media.restoreMedia(request.params.id, principal));
   });
-}
-
-function toViewer(publicUrl: string) {
-  return (row: Parameters<typeof toMediaView>[0]) => toMediaView(row, publicUrl);
 }
 
 /**
