@@ -34,6 +34,8 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     // The name segment of /m/<id>/<name> may reach 255 UTF-8 bytes, three times as many once percent-encoded.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
+    // Reject unknown JSON properties instead of silently dropping them, so a typo fails loudly.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   registerRequestLog(app);

@@ -36,9 +36,10 @@ const SVG_SNIFF_BYTES = 64 * 1024;
  */
 export async function detectFileType(filePath: string): Promise<DetectedType | null> {
   const detected = await fileTypeFromFile(filePath);
-  if (detected !== undefined) return { mime: detected.mime, extension: detected.ext };
+  // file-type reports any document starting with an XML declaration as XML; SVG is one of those.
+  if (detected !== undefined && detected.mime !== 'application/xml') return { mime: detected.mime, extension: detected.ext };
   if (await looksLikeSvg(filePath)) return { mime: 'image/svg+xml', extension: 'svg' };
-  return null;
+  return detected === undefined ? null : { mime: detected.mime, extension: detected.ext };
 }
 
 export function isTypeAllowed(mime: string, allowedTypes: readonly string[]): boolean {

@@ -41,6 +41,17 @@ export const SANDBOX_POLICY = "default-src 'none'; img-src data:; style-src 'uns
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=300';
 export const PRIVATE_CACHE_CONTROL = 'private, no-cache';
 
+/**
+ * Builds the plain ASCII `filename` that old clients read, accents dropped (« Fête » becomes « Fete »);
+ * the exact name goes in the RFC 5987 `filename*` beside it.
+ */
+function asciiFallback(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^\x20-\x7e]/g, '_');
+}
+
 /** Describes a stored media for the serving path. */
 export function describeMedia(media: Pick<MediaRow, 'sha256' | 'size' | 'mime' | 'name' | 'visibility' | 'created_at'>): Representation {
   const inlineSafe = INLINE_SAFE_TYPES.has(media.mime) || INLINE_SAFE_FAMILIES.some((family) => media.mime.startsWith(family));
@@ -50,7 +61,10 @@ export function describeMedia(media: Pick<MediaRow, 'sha256' | 'size' | 'mime' |
     'x-content-type-options': 'nosniff',
     'accept-ranges': 'bytes',
     'cache-control': media.visibility === 'public' ? PUBLIC_CACHE_CONTROL : PRIVATE_CACHE_CONTROL,
-    'content-disposition': contentDisposition(media.name, { type: inlineSafe || isSvg ? 'inline' : 'attachment' }),
+    'content-disposition': contentDisposition(media.name, {
+      type: inlineSafe || isSvg ? 'inline' : 'attachment',
+      fallback: asciiFallback(media.name),
+    }),
   };
   if (!inlineSafe) headers['content-security-policy'] = SANDBOX_POLICY;
 

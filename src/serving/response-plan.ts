@@ -3,6 +3,9 @@ import parseRange from 'range-parser';
 import type { ByteRange } from '../storage/blob-store.js';
 import type { Representation } from './representation.js';
 
+/** A syntactically valid bytes Range header: one or more `first-last`, `first-` or `-suffix` specs. */
+const BYTE_RANGES = /^bytes=\s*(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*\s*$/;
+
 /** The request headers that decide how a stored representation is answered. */
 export interface RequestConditions {
   readonly method: 'GET' | 'HEAD';
@@ -58,6 +61,7 @@ export function planResponse(representation: Representation, request: RequestCon
   };
   if (request.range === undefined || !rangeStillApplies(request.ifRange, representation)) return full;
 
+  if (!BYTE_RANGES.test(request.range)) return full; // Malformed: RFC 9110 section 14.2 says ignore it.
   const ranges = parseRange(representation.size, request.range, { combine: true });
   if (ranges === -2) return full; // Not a bytes range, or malformed: RFC 9110 section 14.2 says ignore it.
   if (ranges === -1) {
