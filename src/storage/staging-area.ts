@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -47,10 +46,13 @@ export class StagingArea {
   async receive(source: Readable, maxBytes: number): Promise<StagedFile> {
     const filePath = path.join(this.directory, `${randomBytes(12).toString('hex')}${TEMPORARY_SUFFIX}`);
     const meter = new HashingMeter(maxBytes);
+    // The file is created before any byte flows, so a failure at any moment finds it and removes it.
+    const handle = await open(filePath, 'wx');
     try {
-      await pipeline(source, meter, createWriteStream(filePath, { flags: 'wx' }));
+      await pipeline(source, meter, handle.createWriteStream());
       await syncFile(filePath);
     } catch (error) {
+      await handle.close().catch(() => undefined);
       await rm(filePath, { force: true });
       throw error;
     }

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+
+import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
+import { StagedFileTooLargeError, StagingArea } from '../../src/storage/staging-area.js';
+import { describeBlobStoreContract } from './blob-store-contract.js';
+
+describeBlobStoreContract('local disk', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-blobs-'));
+  return { store: new LocalBlobStore(root), close: () => rm(root, { recursive: true, force: true }) };
+});
+
+describe('StagingArea', () => {
+  const makeArea = async () => {
+    const area = new StagingArea(await mkdtemp(path.join(os.tmpdir(), 'vitrail-staging-')));
+    await area.prepare();
+    return area;
+  };
+
+  it('hashes and counts what it receives', async () => {
+    const area = await makeArea();
+    const staged = await area.receive(Readable.from([Buffer.from('abc')]), 10);
+    assert.equal(staged.size, 3);
+    assert.equal(staged.sha256, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.equal((await stat(staged.path)).size, 3);
+  });
+
+  it('removes the partial file when the limit is passed', async () => {
+    const area = await makeArea();
+    await assert.rejects(area.receive(Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), 10), StagedFileTooLargeError);
+    assert.deepEqual(await readdir(area.directory), []);
+  });
+
+  it('removes the partial file when the source fails', async () => {
+    const area = await makeArea();
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.alloc(4));
+        this.destroy(new Error('connection reset'));
+      },
+    });
+    await assert.rejects(area.receive(failing, 100), /connection reset/);
+    assert.deepEqual(await readdir(area.directory), []);
+  });
+
+  it('removes leftovers of earlier runs', async () => {
+    const area = await makeArea();
+    await area.receive(Readable.from([Buffer.from('reste')]), 100);
+    assert.equal(await area.removeLeftovers(), 1);
+    assert.deepEqual(await readdir(area.directory), []);
+  });
+});
