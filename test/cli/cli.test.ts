@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { MINIMAL_PDF, upload } from '../support/uploads.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/vitrail.js');
+
+interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `vitrail <args>` as a separate process, as an operator would. */
+function vitrail(args: string[], env: Record<string, string>, stdin?: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+describe('vitrail CLI', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-cli-'));
+    env = { VITRAIL_DATA_DIR: dataDir };
+  });
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('adds a user with the password from standard input', async () => {
+    const result = await vitrail(['user', 'add', 'Secretariat@Paroisse.fr', '--role', 'admin', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(result.code, 0, result.stderr);
+    const list = await vitrail(['user', 'list'], env);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /secretariat@paroisse\.fr\s+admin\s+enabled/);
+  });
+
+  it('refuses a duplicate user with a message and exit 1', async () => {
+    const result = await vitrail(['user', 'add', 'secretariat@paroisse.fr', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /already exists/);
+  });
+
+  it('refuses a short password', async () => {
+    const result = await vitrail(['user', 'add', 'court@paroisse.fr', '--password-stdin'], env, 'court\n');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /at least 10 characters/);
+  });
+
+  it('refuses an unknown role', async () => {
+    const result = await vitrail(['user', 'add', 'x@paroisse.fr', '--role', 'pope', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /admin, editor/);
+  });
+
+  it('asks for --password-stdin when there is no terminal', async () => {
+    const result = await vitrail(['user', 'add', 'y@paroisse.fr'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /--password-stdin/);
+  });
+
+  it('prints a new token alone on standard output', async () => {
+    const result = await vitrail(['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', 'CiviCRM'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^vtr_[A-Za-z0-9_-]{43}\n$/);
+    const list = await vitrail(['token', 'list'], env);
+    assert.match(list.stdout, /secretariat@paroisse\.fr\s+CiviCRM/);
+    assert.ok(!list.stdout.includes(result.stdout.trim()), 'the list must not show the secret');
+  });
+
+  it('changes role and password of a user', async () => {
+    await vitrail(['user', 'add', 'benevole@paroisse.fr', '--password-stdin'], env, 'premier mot de passe\n');
+    const role = await vitrail(['user', 'role', 'benevole@paroisse.fr', 'admin'], env);
+    assert.equal(role.code, 0, role.stderr);
+    const passwd = await vitrail(['user', 'passwd', 'benevole@paroisse.fr', '--password-stdin'], env, 'second mot de passe\n');
+    assert.equal(passwd.code, 0, passwd.stderr);
+    const list = await vitrail(['user', 'list'], env);
+    assert.match(list.stdout, /benevole@paroisse\.fr\s+admin/);
+  });
+
+  it('names an invalid setting and exits 2', async () => {
+    const result = await vitrail(['user', 'list'], { ...env, VITRAIL_MAX_UPLOAD_BYTES: 'beaucoup' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /VITRAIL_MAX_UPLOAD_BYTES="beaucoup" is invalid/);
+  });
+
+  it('answers an unknown user with exit 1', async () => {
+    const result = await vitrail(['user', 'disable', 'personne@paroisse.fr'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /vitrail user list/);
+  });
+});
+
+describe('vitrail CLI beside a running server', () => {
+  let server: TestServer;
+  let env: Record<string, string>;
+
+  before(async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-cli-live-'));
+    server = await startTestServer({ VITRAIL_DATA_DIR: dataDir });
+    env = { VITRAIL_DATA_DIR: dataDir };
+  });
+  after(async () => {
+    await server.close();
+    await rm(env.VITRAIL_DATA_DIR ?? '', { recursive: true, force: true });
+  });
+
+  it('revokes a token, refused by the server at the next request', async () => {
+    const created = await vitrail(['token', 'create', '--user', 'editor@example.org', '--name', 'script'], env);
+    const token = created.stdout.trim();
+    assert.equal((await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, token })).status, 201);
+
+    const id = /Created token ([0-9a-f]+)/.exec(created.stderr)?.[1];
+    assert.ok(id);
+    const revoked = await vitrail(['token', 'revoke', id], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, token })).status, 401);
+  });
+
+  it('disables a user, refused by the server at the next request', async () => {
+    const token = await server.createUserToken('partant@example.org', 'editor');
+    assert.equal((await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, token })).status, 201);
+    assert.equal((await vitrail(['user', 'disable', 'partant@example.org'], env)).code, 0);
+    assert.equal((await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, token })).status, 401);
+    assert.equal((await vitrail(['user', 'enable', 'partant@example.org'], env)).code, 0);
+    assert.equal((await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, token })).status, 201);
+  });
+});
+
+describe('vitrail serve', () => {
+  it('creates the first admin from the environment, serves, and stops on SIGTERM', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-serve-'));
+    try {
+      const child = spawn(process.execPath, [BIN, 'serve'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          VITRAIL_DATA_DIR: dataDir,
+          VITRAIL_PORT: '0',
+          VITRAIL_ADMIN_EMAIL: 'premier@paroisse.fr',
+          VITRAIL_ADMIN_PASSWORD: 'un mot de passe long',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const address = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+        child.stdout.on('data', () => {
+          const match = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
+          if (match?.[1] !== undefined) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+      });
+
+      assert.match(output, /created the first admin/);
+      assert.ok(!output.includes('premier@paroisse.fr'), 'the log must not show the full e-mail address');
+      assert.ok(!output.includes('un mot de passe long'), 'the log must not show the password');
+      assert.equal((await fetch(`${address}/healthz`)).status, 200);
+
+      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exit, 0);
+      assert.match(output, /Vitrail stopped/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says how to create the first admin when no user exists', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-serve-'));
+    try {
+      const child = spawn(process.execPath, [BIN, 'serve'], {
+        env: { PATH: process.env.PATH ?? '', VITRAIL_DATA_DIR: dataDir, VITRAIL_PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+        child.stdout.on('data', () => {
+          if (output.includes('Vitrail started')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      assert.match(output, /npx vitrail user add <email> --role admin/);
+      const exit = new Promise((resolve) => child.on('close', resolve));
+      child.kill('SIGTERM');
+      await exit;
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
