@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import type { Vitrail } from '../vitrail.js';
+import { registerApiDocs } from './api-docs.js';
 import { Authenticator } from './authentication.js';
 import { registerErrorHandler } from './error-handler.js';
 import { createRequestId } from './request-ids.js';
@@ -44,6 +45,8 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(multipart, {
     limits: { ...MULTIPART_LIMITS, fileSize: settings.maxUploadBytes },
   });
+
+  await registerApiDocs(app, settings.publicUrl);
 
   const authenticator = new Authenticator(vitrail.tokens);
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });

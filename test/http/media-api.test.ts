@@ -235,3 +235,23 @@ describe('media API and public URLs', () => {
     });
   });
 });
+
+describe('API documentation', () => {
+  it('describes the media routes as OpenAPI at /api/docs', async () => {
+    const server = await startTestServer();
+    try {
+      const document = (await (await fetch(`${server.url}/api/docs/json`)).json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, unknown>>;
+      };
+      assert.match(document.openapi, /^3\./);
+      assert.ok(document.paths['/api/v1/media']?.post);
+      assert.ok(document.paths['/api/v1/media/{id}']?.patch);
+      const page = await fetch(`${server.url}/api/docs`, { redirect: 'follow' });
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -29,17 +29,31 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
   const { media, authenticator, links } = options;
   const view = (row: MediaRow) => toMediaView(row, links);
 
-  app.post('/api/v1/media', async (request, reply) => {
+  app.post(
+    '/api/v1/media',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'Upload a media',
+        description:
+          'multipart/form-data with one file in the field "file", and optional fields "visibility" (public or private) and "alt". Answers 201 with the media.',
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request, reply) => {
     const principal = await authenticator.require(request);
     const row = await receiveUpload(request, media, principal);
     const body = view(row);
     return reply.code(201).header('location', body.url).send(body);
-  });
+    },
+  );
 
   app.get<{ Querystring: { limit: number; cursor?: string; q?: string; trash: boolean } }>(
     '/api/v1/media',
     {
       schema: {
+        tags: ['media'],
+        summary: 'List media, newest first, or the trash',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -62,7 +76,7 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { params: idParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { tags: ['media'], summary: 'Read a media', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     return view(await media.getMedia(request.params.id, principal));
   });
@@ -71,6 +85,8 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     '/api/v1/media/:id',
     {
       schema: {
+        tags: ['media'],
+        summary: 'Rename, change the alt text or the visibility; the URL stays',
         params: idParams,
         body: {
           type: 'object',
@@ -90,12 +106,12 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { params: idParams } }, async (request) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { tags: ['media'], summary: 'Move a media to the trash', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     return view(await media.trashMedia(request.params.id, principal));
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/media/:id/restore', { schema: { params: idParams } }, async (request) => {
+  app.post<{ Params: { id: string } }>('/api/v1/media/:id/restore', { schema: { tags: ['media'], summary: 'Restore a media from the trash', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     return view(await media.restoreMedia(request.params.id, principal));
   });
