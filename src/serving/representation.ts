@@ -2,13 +2,13 @@ import contentDisposition from 'content-disposition';
 
 import type { MediaRow } from '../db/schema.js';
 
-/** What is known of the bytes to serve, before any request condition is looked at. */
+/** Description of the bytes to serve, before any request condition is applied. */
 export interface Representation {
   readonly size: number;
   /** Strong entity tag, quotes included. */
   readonly etag: string;
   readonly lastModified: Date;
-  /** Headers sent with every 200, 206 and HEAD answer for these bytes. */
+  /** Headers sent with every 200, 206 and HEAD response for these bytes. */
   readonly headers: Readonly<Record<string, string>>;
 }
 

@@ -6,7 +6,7 @@ import type { Representation } from './representation.js';
 /** A syntactically valid bytes Range header: one or more `first-last`, `first-` or `-suffix` specs. */
 const BYTE_RANGES = /^bytes=\s*(\d+-\d*|-\d+)(\s*,\s*(\d+-\d*|-\d+))*\s*$/;
 
-/** The request headers that decide how a stored representation is answered. */
+/** Request headers that decide the response for a stored representation. */
 export interface RequestConditions {
   readonly method: 'GET' | 'HEAD';
   readonly ifMatch?: string;
@@ -17,11 +17,11 @@ export interface RequestConditions {
   readonly ifRange?: string;
 }
 
-/** How to answer: status, headers and which bytes, if any, to send. */
+/** Response decision: status, headers and which bytes, if any, to send. */
 export interface ResponsePlan {
   readonly status: 200 | 206 | 304 | 412 | 416;
   readonly headers: Readonly<Record<string, string>>;
-  /** Bytes to send; null when the answer has no body (HEAD, 304, 412, 416). */
+  /** Bytes to send; null when the response has no body (HEAD, 304, 412, 416). */
   readonly body: ByteRange | null;
 }
 
@@ -61,9 +61,9 @@ export function planResponse(representation: Representation, request: RequestCon
   };
   if (request.range === undefined || !rangeStillApplies(request.ifRange, representation)) return full;
 
-  if (!BYTE_RANGES.test(request.range)) return full; // Malformed: RFC 9110 section 14.2 says ignore it.
+  if (!BYTE_RANGES.test(request.range)) return full; // RFC 9110 section 14.2 lets a server ignore a malformed Range.
   const ranges = parseRange(representation.size, request.range, { combine: true });
-  if (ranges === -2) return full; // Not a bytes range, or malformed: RFC 9110 section 14.2 says ignore it.
+  if (ranges === -2) return full; // Not a bytes range: ignored, as RFC 9110 section 14.2 allows.
   if (ranges === -1) {
     return {
       status: 416,
@@ -96,7 +96,7 @@ function bare(status: 412, validators: Record<string, string>): ResponsePlan {
   return { status, headers: { ...validators }, body: null };
 }
 
-/** A 304 carries the headers a 200 would have that caches need: validators and Cache-Control. */
+/** Builds a 304 with the headers of a 200 that caches need: validators and Cache-Control. */
 function notModified(representation: Representation, validators: Record<string, string>): ResponsePlan {
   const cacheControl = representation.headers['cache-control'];
   const headers: Record<string, string> = { ...validators };

@@ -64,7 +64,7 @@ export class StagingArea {
   }
 }
 
-/** Flushes a written file to the disk; fsync acts on the file itself, whichever descriptor asks. */
+/** Flushes a written file to the disk; fsync flushes the file itself, whichever descriptor calls it. */
 async function syncFile(filePath: string): Promise<void> {
   const handle = await open(filePath, 'r');
   try {

@@ -24,7 +24,7 @@ const idParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
-/** The media API: upload, list and search, read, change, trash and restore. */
+/** Registers the media API: upload, list and search, read, change, trash and restore. */
 export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOptions): Promise<void> {
   const { media, authenticator, links } = options;
   const view = (row: MediaRow) => toMediaView(row, links);
