@@ -26,11 +26,11 @@ export async function startServer(settings: Settings, logger: Logger, options: O
     const removed = await vitrail.staging.removeLeftovers();
     if (removed > 0) logger.info({ removed }, 'removed leftovers of interrupted uploads');
     await ensureFirstAdmin(vitrail);
-    for (const warning of findPublicUrlWarnings(settings.publicUrl)) logger.warn({ publicUrl: settings.publicUrl }, warning);
 
     const app = await buildApp(vitrail);
     const address = await app.listen({ host: settings.host, port: settings.port });
     if (settings.port === 0 && !settings.publicUrlIsSet) vitrail.links.useListeningAddress(address);
+    for (const warning of findPublicUrlWarnings(vitrail.links.base)) logger.warn({ publicUrl: vitrail.links.base }, warning);
     logger.info({ address, publicUrl: vitrail.links.base, dataDir: settings.dataDir }, 'Vitrail started');
 
     return {
