@@ -135,8 +135,10 @@ function parseAllowedTypes(raw: string): string[] {
     .map((type) => type.trim().toLowerCase())
     .filter((type) => type !== '');
   const valid = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/;
-  if (types.length === 0 || !types.every((type) => valid.test(type))) {
-    throw new InvalidValue('a comma-separated list of media types or families, such as image/*,application/pdf');
+  const invalid = types.filter((type) => !valid.test(type));
+  if (types.length === 0 || invalid.length > 0) {
+    const culprits = invalid.length > 0 ? ` ("${invalid.join('", "')}" is not one)` : '';
+    throw new InvalidValue(`a comma-separated list of media types or families, such as image/*,application/pdf${culprits}`);
   }
   return types;
 }
