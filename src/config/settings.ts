@@ -23,6 +23,12 @@ export interface Settings {
   readonly logPretty: boolean;
   /** First admin account created at start when no user exists yet. */
   readonly initialAdmin: { readonly email: string; readonly password: string } | null;
+  /** Time a client has to send all request headers, in milliseconds. */
+  readonly headersTimeoutMs: number;
+  /** Time a connection may stay silent in both directions before it is closed, in milliseconds. */
+  readonly idleTimeoutMs: number;
+  /** Time a client has to send a whole request, body included, in milliseconds. */
+  readonly requestTimeoutMs: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
@@ -64,6 +70,11 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const maxUploadBytes = read('VITRAIL_MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, (raw) =>
     parseInteger(raw, 1, Number.MAX_SAFE_INTEGER, `a whole number of bytes, at least 1 (default ${DEFAULT_MAX_UPLOAD_BYTES})`),
   );
+  const timeout = (name: string, fallback: number) =>
+    read(name, fallback, (raw) => parseInteger(raw, 100, 86_400_000, `a duration in milliseconds, from 100 to 86400000 (default ${fallback})`));
+  const headersTimeoutMs = timeout('VITRAIL_HEADERS_TIMEOUT_MS', 20_000);
+  const idleTimeoutMs = timeout('VITRAIL_IDLE_TIMEOUT_MS', 60_000);
+  const requestTimeoutMs = timeout('VITRAIL_REQUEST_TIMEOUT_MS', 3_600_000);
   const allowedTypes = read<readonly string[]>('VITRAIL_ALLOWED_TYPES', DEFAULT_ALLOWED_TYPES, parseAllowedTypes);
   const logLevel = read<LogLevel>('VITRAIL_LOG_LEVEL', 'info', (raw) => parseChoice(raw, LOG_LEVELS));
   const logFormat = read('VITRAIL_LOG_FORMAT', 'json', (raw) => parseChoice(raw, LOG_FORMATS));
@@ -90,6 +101,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     logLevel,
     logPretty: logFormat === 'pretty',
     initialAdmin: adminEmail === '' ? null : Object.freeze({ email: adminEmail, password: adminPassword }),
+    headersTimeoutMs,
+    idleTimeoutMs,
+    requestTimeoutMs,
   });
 }
 

@@ -35,9 +35,16 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     // The name segment of /m/<id>/<name> may reach 255 UTF-8 bytes, three times as many once percent-encoded.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
+    // A silent connection (a stalled upload, a slow-header attack) is closed after this time.
+    connectionTimeout: settings.idleTimeoutMs,
+    // Long enough for a large upload over a slow line; the idle timeout catches stalled ones sooner.
+    requestTimeout: settings.requestTimeoutMs,
     // Reject unknown JSON properties instead of silently dropping them, so a typo fails loudly.
     ajv: { customOptions: { removeAdditional: false } },
   });
+
+  // Node checks this deadline on its connection sweep, every 30 seconds by default.
+  app.server.headersTimeout = settings.headersTimeoutMs;
 
   registerRequestLog(app);
   registerErrorHandler(app, { maxUploadBytes: settings.maxUploadBytes });

@@ -7,12 +7,20 @@ export const MAX_NAME_BYTES = 255;
  * The name is only metadata: blobs are stored under their hash, so no name ever reaches the file system.
  */
 export function cleanFileName(raw: string, fallbackExtension: string): string {
+  const name = stripFileName(raw);
+  return truncateKeepingExtension(name === '' ? `file.${fallbackExtension}` : name, MAX_NAME_BYTES);
+}
+
+/** Tells whether anything of a name is left once cleaned: "../", "." or spaces leave nothing. */
+export function hasUsableName(raw: string): boolean {
+  return stripFileName(raw) !== '';
+}
+
+function stripFileName(raw: string): string {
   let name = raw.normalize('NFC');
   name = name.split(/[/\\]/).pop() ?? '';
   name = name.replace(/[\p{Cc}\u2028\u2029]/gu, '');
-  name = name.trim().replace(/^\.+/, '').trim();
-  if (name === '') name = `file.${fallbackExtension}`;
-  return truncateKeepingExtension(name, MAX_NAME_BYTES);
+  return name.trim().replace(/^\.+/, '').trim();
 }
 
 function truncateKeepingExtension(name: string, maxBytes: number): string {

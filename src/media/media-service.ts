@@ -11,7 +11,7 @@ import type { ImageProbe } from '../images/image-probe.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
-import { cleanFileName, foldForSearch } from './file-names.js';
+import { cleanFileName, foldForSearch, hasUsableName } from './file-names.js';
 import { createMediaId } from './media-ids.js';
 import { detectFileType, isTypeAllowed } from './media-types.js';
 
@@ -164,6 +164,11 @@ export class MediaService {
     const media = await this.requireMedia(id);
     const update: Partial<MediaRow> = { updated_at: this.deps.clock.now().toISOString() };
     if (changes.name !== undefined) {
+      if (!hasUsableName(changes.name)) {
+        throw new VitrailError('VITRAIL_VALIDATION_FAILED', {
+          reason: `the name "${changes.name}" has nothing left once path parts, control characters and leading dots are removed`,
+        });
+      }
       const extension = media.name.includes('.') ? (media.name.split('.').pop() ?? 'bin') : 'bin';
       update.name = cleanFileName(changes.name, extension);
       update.name_folded = foldForSearch(update.name);
