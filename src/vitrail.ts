@@ -7,10 +7,15 @@ import { TokenService } from './auth/token-service.js';
 import { UserService } from './auth/user-service.js';
 import type { Settings } from './config/settings.js';
 import { migrateToLatest, openSqliteDatabase, type Database } from './db/database.js';
+import { FetchCountRepository } from './db/repositories/fetch-count-repository.js';
+import { MediaPurgeRepository } from './db/repositories/media-purge-repository.js';
 import { MediaRepository } from './db/repositories/media-repository.js';
+import { MediaVersionRepository } from './db/repositories/media-version-repository.js';
 import { TokenRepository } from './db/repositories/token-repository.js';
 import { UserRepository } from './db/repositories/user-repository.js';
 import { sharpImageProbe } from './images/image-probe.js';
+import { FetchCounter } from './media/fetch-counter.js';
+import { MediaPurge } from './media/media-purge.js';
 import { MediaService } from './media/media-service.js';
 import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -55,6 +60,8 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
 
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
+  const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
+  const purgeRecords = new MediaPurgeRepository(db);
   const media = new MediaService({
     media: new MediaRepository(db),
     blobs,
@@ -64,6 +71,11 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     logger,
     maxUploadBytes: settings.maxUploadBytes,
     allowedTypes: settings.allowedTypes,
+    versions: new MediaVersionRepository(db),
+    purgeRecords,
+    purge: new MediaPurge(purgeRecords, blobs, logger),
+    fetches,
+    trashRetentionDays: settings.trashRetentionDays,
   });
 
   return {
@@ -76,6 +88,9 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     users,
     tokens,
     links: new PublicLinks(settings.publicUrl),
-    close: () => db.destroy(),
+    close: async () => {
+      await fetches.flush();
+      await db.destroy();
+    },
   };
 }

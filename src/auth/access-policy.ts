@@ -2,7 +2,7 @@ import type { MediaRow } from '../db/schema.js';
 import type { Principal } from './principal.js';
 
 /** Actions that need a right; the HTTP layer names them in 403 messages. */
-export type Action = 'upload media' | 'edit media' | 'manage users';
+export type Action = 'upload media' | 'edit media' | 'manage users' | 'purge media';
 
 /**
  * Every access decision in one place, so group spaces can replace this policy without touching routes.
@@ -22,6 +22,7 @@ export const accessPolicy = {
       case 'edit media':
         return principal.role === 'admin' || principal.role === 'editor';
       case 'manage users':
+      case 'purge media':
         return principal.role === 'admin';
     }
   },

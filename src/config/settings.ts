@@ -29,9 +29,12 @@ export interface Settings {
   readonly idleTimeoutMs: number;
   /** Time a client has to send a whole request, body included, in milliseconds. */
   readonly requestTimeoutMs: number;
+  /** Days a deleted media stays in the trash before the scheduled purge removes it. */
+  readonly trashRetentionDays: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
+export const DEFAULT_TRASH_RETENTION_DAYS = 30;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -76,6 +79,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const idleTimeoutMs = timeout('VITRAIL_IDLE_TIMEOUT_MS', 60_000);
   const requestTimeoutMs = timeout('VITRAIL_REQUEST_TIMEOUT_MS', 3_600_000);
   const allowedTypes = read<readonly string[]>('VITRAIL_ALLOWED_TYPES', DEFAULT_ALLOWED_TYPES, parseAllowedTypes);
+  const trashRetentionDays = read('VITRAIL_TRASH_RETENTION_DAYS', DEFAULT_TRASH_RETENTION_DAYS, (raw) =>
+    parseInteger(raw, 0, 36500, `a whole number of days from 0 to 36500 (default ${DEFAULT_TRASH_RETENTION_DAYS})`),
+  );
   const logLevel = read<LogLevel>('VITRAIL_LOG_LEVEL', 'info', (raw) => parseChoice(raw, LOG_LEVELS));
   const logFormat = read('VITRAIL_LOG_FORMAT', 'json', (raw) => parseChoice(raw, LOG_FORMATS));
 
@@ -104,6 +110,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     headersTimeoutMs,
     idleTimeoutMs,
     requestTimeoutMs,
+    trashRetentionDays,
   });
 }
 

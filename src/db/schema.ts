@@ -8,6 +8,12 @@ export interface DatabaseSchema {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   media: MediaTable;
+  media_versions: MediaVersionsTable;
+  media_derived_blobs: MediaDerivedBlobsTable;
+  media_tombstones: MediaTombstonesTable;
+  media_fetch_counts: MediaFetchCountsTable;
+  legacy_paths: LegacyPathsTable;
+  drupal_imports: DrupalImportsTable;
 }
 
 export type Role = 'admin' | 'editor';
@@ -50,6 +56,81 @@ export interface MediaTable {
   created_at: string;
   updated_at: string;
   trashed_at: string | null;
+  /** Number of the current content: 1 at upload, plus one per replacement. */
+  version: Generated<number>;
+  /** When the current content was stored, or null while it is the uploaded one (then created_at applies). */
+  content_changed_at: string | null;
+}
+
+/** An earlier content of a media, kept when a replacement took its place. */
+export interface MediaVersionsTable {
+  media_id: string;
+  version: number;
+  name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  /** When this content became current. */
+  stored_at: string;
+  replaced_at: string;
+  replaced_by: string | null;
+}
+
+/**
+ * Kinds of blobs made from a media rather than uploaded: purging a media removes each of them. A new kind
+ * of derived image is stored here under a new kind name, so purge needs no change to find it.
+ */
+export type DerivedBlobKind = 'rendition' | 'variant' | 'thumbnail' | 'drupal-style';
+
+export interface MediaDerivedBlobsTable {
+  media_id: string;
+  kind: DerivedBlobKind;
+  /** Tells blobs of one kind apart, such as a variant's size or a Drupal image style's name. */
+  key: string;
+  sha256: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  created_at: string;
+}
+
+/** What remains of a purged media: enough to answer 410 Gone at its URL, nothing of its content. */
+export interface MediaTombstonesTable {
+  media_id: string;
+  /** 1 when the media was an image, so its URL answers with a placeholder image. */
+  was_image: number;
+  visibility: Visibility;
+  purged_at: string;
+}
+
+export interface MediaFetchCountsTable {
+  media_id: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  count: number;
+}
+
+/** An old URL path (a Drupal one) that serves a media, under a prefix such as /sites/default/files. */
+export interface LegacyPathsTable {
+  prefix: string;
+  /** Path after the prefix, decoded, NFC, without a leading slash. */
+  path: string;
+  media_id: string;
+  created_at: string;
+}
+
+/** One Drupal file imported as a media, keyed by the Drupal uuid so a second run skips it. */
+export interface DrupalImportsTable {
+  drupal_uuid: string;
+  fid: number;
+  uri: string;
+  media_id: string;
+  /** Drupal user name of the owner when no Vitrail user has their e-mail address. */
+  drupal_owner: string | null;
+  imported_at: string;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -58,3 +139,6 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type MediaRow = Selectable<MediaTable>;
 export type NewMediaRow = Insertable<MediaTable>;
 export type MediaUpdate = Updateable<MediaTable>;
+export type MediaVersionRow = Selectable<MediaVersionsTable>;
+export type MediaDerivedBlobRow = Selectable<MediaDerivedBlobsTable>;
+export type MediaTombstoneRow = Selectable<MediaTombstonesTable>;

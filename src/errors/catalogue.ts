@@ -40,6 +40,26 @@ export const ERROR_CATALOGUE = {
     status: 409,
     template: 'The media "{id}" is not in the trash, so there is nothing to restore.',
   },
+  VITRAIL_MEDIA_IN_TRASH: {
+    status: 409,
+    template: 'The media "{id}" is in the trash: restore it before changing its content.',
+  },
+  VITRAIL_MEDIA_CHANGED_MEANWHILE: {
+    status: 409,
+    template: 'The content of the media "{id}" was replaced by another request meanwhile: check its versions, then send the file again.',
+  },
+  VITRAIL_MEDIA_VERSION_NOT_FOUND: {
+    status: 404,
+    template: 'The media "{id}" has no earlier version {version}: GET /api/v1/media/{id}/versions lists them.',
+  },
+  VITRAIL_MEDIA_RECENTLY_FETCHED: {
+    status: 409,
+    template: 'The media "{id}" was fetched {count} times in the last {days} days, so mails already sent still show it and {change} breaks them: repeat the request with confirm=true to go ahead.',
+  },
+  VITRAIL_MEDIA_GONE: {
+    status: 410,
+    template: 'The media "{id}" has been deleted.',
+  },
   VITRAIL_MEDIA_TOO_LARGE: {
     status: 413,
     template: 'The file is larger than the limit of {limit}: send a smaller file, or ask the operator to raise VITRAIL_MAX_UPLOAD_BYTES.',

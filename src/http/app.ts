@@ -9,6 +9,7 @@ import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
+import { mediaVersionRoutes } from './routes/media-version-routes.js';
 import { publicMediaRoutes } from './routes/public-media-routes.js';
 
 /** Largest JSON body, in bytes: API requests other than uploads are small. */
@@ -58,6 +59,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   const authenticator = new Authenticator(vitrail.tokens);
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links });
+  await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
   await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
 
   return app;

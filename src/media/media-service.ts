@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 
 import { accessPolicy, type Action } from '../auth/access-policy.js';
 import type { Principal } from '../auth/principal.js';
+import type { MediaPurgeRepository } from '../db/repositories/media-purge-repository.js';
 import type { MediaCursor, MediaRepository } from '../db/repositories/media-repository.js';
-import type { MediaRow, Visibility } from '../db/schema.js';
+import type { MediaVersionRepository } from '../db/repositories/media-version-repository.js';
+import type { MediaRow, MediaVersionRow, Visibility } from '../db/schema.js';
 import { describeBytes, VitrailError } from '../errors/catalogue.js';
 import type { ImageProbe } from '../images/image-probe.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -13,7 +15,10 @@ import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../s
 import type { Clock } from '../time/clock.js';
 import { cleanFileName, foldForSearch, hasUsableName } from './file-names.js';
 import { createMediaId } from './media-ids.js';
-import { detectFileType, isTypeAllowed } from './media-types.js';
+import type { FetchCounter } from './fetch-counter.js';
+import { RECENT_FETCH_DAYS } from './fetch-counter.js';
+import type { MediaPurge, PurgeResult } from './media-purge.js';
+import { checkUpload, type CheckedUpload } from './upload-check.js';
 
 export const VISIBILITIES: readonly Visibility[] = ['public', 'private'];
 /** Longest alt text, in characters: far above what a screen reader user wants to hear. */
@@ -29,6 +34,26 @@ export interface MediaServiceDependencies {
   readonly logger: Logger;
   readonly maxUploadBytes: number;
   readonly allowedTypes: readonly string[];
+  readonly versions: MediaVersionRepository;
+  readonly purgeRecords: MediaPurgeRepository;
+  readonly purge: MediaPurge;
+  readonly fetches: FetchCounter;
+  /** Days a media stays in the trash before purgeExpiredTrash removes it. */
+  readonly trashRetentionDays: number;
+}
+
+/**
+ * What the public URL of a media stands for: the media to serve, a media that existed and is gone (in the
+ * trash or purged, answered with 410), or nothing this reader may know about.
+ */
+export type PublicResolution =
+  | { readonly kind: 'available'; readonly media: MediaRow }
+  | { readonly kind: 'gone'; readonly wasImage: boolean }
+  | { readonly kind: 'not-found' };
+
+/** A change that sent mails would show, made only once the caller confirmed it despite recent fetches. */
+export interface Confirmation {
+  readonly confirmed: boolean;
 }
 
 export interface NewMediaFields {
@@ -88,46 +113,67 @@ export class MediaService {
       this.requireRight(principal, 'upload media');
       const visibility = parseVisibility(fields.visibility ?? 'public');
       const alt = cleanAlt(fields.alt ?? '');
-      if (staged.size === 0) {
-        throw new VitrailError('VITRAIL_MEDIA_EMPTY', { name: cleanFileName(fields.fileName, 'bin') });
-      }
-
-      const detected = await detectFileType(staged.path);
-      const name = cleanFileName(fields.fileName, detected?.extension ?? 'bin');
-      if (detected === null || !isTypeAllowed(detected.mime, this.deps.allowedTypes)) {
-        throw new VitrailError('VITRAIL_MEDIA_TYPE_NOT_ALLOWED', {
-          name,
-          detected: detected === null ? 'of no recognised type' : detected.mime,
-          allowed: this.deps.allowedTypes.join(', '),
-        });
-      }
-      const dimensions = detected.mime.startsWith('image/') ? await this.deps.images.readDimensions(staged.path) : null;
+      const checked = await this.checkUpload(staged, fields.fileName);
 
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const now = this.deps.clock.now().toISOString();
-      const row: MediaRow = {
-        id: createMediaId(),
-        name,
-        name_folded: foldForSearch(name),
-        mime: detected.mime,
-        size: staged.size,
-        sha256: staged.sha256,
-        width: dimensions?.width ?? null,
-        height: dimensions?.height ?? null,
-        visibility,
-        alt,
-        created_by: principal.userId,
-        created_at: now,
-        updated_at: now,
-        trashed_at: null,
-      };
+      const row = newMediaRow(checked, { visibility, alt, createdBy: principal.userId, createdAt: now, updatedAt: now });
       await this.deps.media.insert(row);
       this.deps.logger.info({ mediaId: row.id, sha256: row.sha256, size: row.size, mime: row.mime, userId: principal.userId }, 'media uploaded');
       return row;
     } finally {
       await this.deps.staging.discard(staged);
     }
+  }
+
+  /** Runs the checks every new content passes, whether uploaded, replacing an earlier one or imported. */
+  async checkUpload(staged: StagedFile, fileName: string): Promise<CheckedUpload> {
+    return checkUpload(staged, fileName, { allowedTypes: this.deps.allowedTypes, images: this.deps.images });
+  }
+
+  /**
+   * Replaces the content of a media: the same URL serves the new bytes (new ETag, new Last-Modified), and
+   * the previous content stays as a version that editors can download. The name keeps its stem and takes
+   * the extension of the new type when the type changes. The staged file is consumed or removed.
+   */
+  async replaceContent(id: string, staged: StagedFile, fileName: string, principal: Principal): Promise<MediaRow> {
+    try {
+      this.requireRight(principal, 'edit media');
+      const media = await this.requireMedia(id);
+      if (media.trashed_at !== null) throw new VitrailError('VITRAIL_MEDIA_IN_TRASH', { id });
+      const checked = await this.checkUpload(staged, fileName);
+
+      await this.deps.blobs.putFile(staged.sha256, staged.path);
+
+      const name = checked.mime === media.mime ? media.name : replaceExtension(media.name, checked.extension);
+      const now = this.deps.clock.now().toISOString();
+      const content = { name, name_folded: foldForSearch(name), mime: checked.mime, size: checked.size, sha256: checked.sha256, width: checked.width, height: checked.height };
+      const replaced = await this.deps.versions.replaceContent(id, media.version, content, principal.userId, now);
+      if (replaced === undefined) throw new VitrailError('VITRAIL_MEDIA_CHANGED_MEANWHILE', { id });
+      this.deps.logger.info(
+        { mediaId: id, version: replaced.version, sha256: replaced.sha256, previousSha256: media.sha256, userId: principal.userId },
+        'media content replaced',
+      );
+      return replaced;
+    } finally {
+      await this.deps.staging.discard(staged);
+    }
+  }
+
+  /** Earlier versions of a media, newest first; the current content is the media itself. */
+  async listVersions(id: string, principal: Principal): Promise<MediaVersionRow[]> {
+    this.requireRight(principal, 'edit media');
+    await this.requireMedia(id);
+    return this.deps.versions.list(id);
+  }
+
+  async getVersion(id: string, version: number, principal: Principal): Promise<MediaVersionRow> {
+    this.requireRight(principal, 'edit media');
+    await this.requireMedia(id);
+    const found = await this.deps.versions.find(id, version);
+    if (found === undefined) throw new VitrailError('VITRAIL_MEDIA_VERSION_NOT_FOUND', { id, version });
+    return found;
   }
 
   /** Reads a media for someone who may edit it; trashed media are included. */
@@ -141,6 +187,35 @@ export class MediaService {
     const media = await this.deps.media.findById(id);
     if (media === undefined || !accessPolicy.canReadMedia(principal, media)) return null;
     return media;
+  }
+
+  /**
+   * Decides what the public URL of a media serves to this reader. A trashed or purged media is gone (410)
+   * for anyone who could read it before; a private one stays unknown (404) to anonymous readers.
+   * Anonymous fetches of an available media are counted.
+   */
+  async resolvePublicMedia(id: string, principal: Principal | null): Promise<PublicResolution> {
+    const media = await this.deps.media.findById(id);
+    if (media === undefined) {
+      const tombstone = await this.deps.purgeRecords.findTombstone(id);
+      if (tombstone === undefined || !accessPolicy.canReadMedia(principal, { visibility: tombstone.visibility, trashed_at: null })) {
+        return { kind: 'not-found' };
+      }
+      return { kind: 'gone', wasImage: tombstone.was_image === 1 };
+    }
+    if (media.trashed_at !== null) {
+      if (!accessPolicy.canReadMedia(principal, { ...media, trashed_at: null })) return { kind: 'not-found' };
+      return { kind: 'gone', wasImage: media.mime.startsWith('image/') };
+    }
+    if (!accessPolicy.canReadMedia(principal, media)) return { kind: 'not-found' };
+    if (principal === null) this.deps.fetches.record(media.id);
+    return { kind: 'available', media };
+  }
+
+  /** Anonymous fetches of a media over the last RECENT_FETCH_DAYS days. */
+  async countRecentFetches(id: string, principal: Principal): Promise<number> {
+    this.requireRight(principal, 'edit media');
+    return this.deps.fetches.countRecent(id);
   }
 
   async listMedia(request: MediaListRequest, principal: Principal): Promise<MediaPage> {
@@ -159,9 +234,12 @@ export class MediaService {
   }
 
   /** Renames, changes the alt text or the visibility; the URL stays the same. */
-  async updateMedia(id: string, changes: MediaChanges, principal: Principal): Promise<MediaRow> {
+  async updateMedia(id: string, changes: MediaChanges, principal: Principal, confirmation: Confirmation = { confirmed: false }): Promise<MediaRow> {
     this.requireRight(principal, 'edit media');
     const media = await this.requireMedia(id);
+    if (changes.visibility === 'private' && media.visibility === 'public') {
+      await this.requireConfirmationIfFetched(media, 'making it private', confirmation);
+    }
     const update: Partial<MediaRow> = { updated_at: this.deps.clock.now().toISOString() };
     if (changes.name !== undefined) {
       if (!hasUsableName(changes.name)) {
@@ -181,10 +259,11 @@ export class MediaService {
   }
 
   /** Moves a media to the trash: its URL stops answering until it is restored. */
-  async trashMedia(id: string, principal: Principal): Promise<MediaRow> {
+  async trashMedia(id: string, principal: Principal, confirmation: Confirmation = { confirmed: false }): Promise<MediaRow> {
     this.requireRight(principal, 'edit media');
     const media = await this.requireMedia(id);
     if (media.trashed_at !== null) return media;
+    await this.requireConfirmationIfFetched(media, 'deleting it', confirmation);
     const now = this.deps.clock.now().toISOString();
     const updated = await this.deps.media.update(id, { trashed_at: now, updated_at: now });
     this.deps.logger.info({ mediaId: id, userId: principal.userId }, 'media moved to the trash');
@@ -198,6 +277,49 @@ export class MediaService {
     const updated = await this.deps.media.update(id, { trashed_at: null, updated_at: this.deps.clock.now().toISOString() });
     this.deps.logger.info({ mediaId: id, userId: principal.userId }, 'media restored from the trash');
     return updated ?? media;
+  }
+
+  /**
+   * Purges a media at once, from the trash or not: every version and derived blob goes, and its URL answers
+   * 410 from then on. Admins only, for a withdrawn consent or a file published by mistake.
+   */
+  async purgeMedia(id: string, principal: Principal, confirmation: Confirmation = { confirmed: false }): Promise<PurgeResult> {
+    this.requireRight(principal, 'purge media');
+    const media = await this.requireMedia(id);
+    if (media.trashed_at === null) await this.requireConfirmationIfFetched(media, 'deleting it', confirmation);
+    await this.deps.fetches.flush();
+    const result = await this.deps.purge.purge(media, this.deps.clock.now());
+    this.deps.logger.info({ mediaId: id, userId: principal.userId }, 'media purged by an admin');
+    return result;
+  }
+
+  /**
+   * Purges every media that has been in the trash for the retention time or longer at `now`; meant for the
+   * scheduled maintenance. A failure on one media is logged and the others go on.
+   */
+  async purgeExpiredTrash(now: Date): Promise<PurgeResult[]> {
+    const cutoff = new Date(now.getTime() - this.deps.trashRetentionDays * 24 * 3600 * 1000);
+    await this.deps.fetches.flush();
+    const results: PurgeResult[] = [];
+    for (const id of await this.deps.purge.listExpired(cutoff)) {
+      const media = await this.deps.media.findById(id);
+      if (media === undefined || media.trashed_at === null) continue;
+      try {
+        results.push(await this.deps.purge.purge(media, now));
+      } catch (error) {
+        this.deps.logger.error({ err: error, mediaId: id }, 'failed to purge a media from the trash');
+      }
+    }
+    if (results.length > 0) this.deps.logger.info({ purged: results.length, retentionDays: this.deps.trashRetentionDays }, 'purged expired media from the trash');
+    return results;
+  }
+
+  private async requireConfirmationIfFetched(media: MediaRow, change: string, confirmation: Confirmation): Promise<void> {
+    if (confirmation.confirmed || media.visibility !== 'public') return;
+    const count = await this.deps.fetches.countRecent(media.id);
+    if (count > 0) {
+      throw new VitrailError('VITRAIL_MEDIA_RECENTLY_FETCHED', { id: media.id, count, days: RECENT_FETCH_DAYS, change });
+    }
   }
 
   private async requireMedia(id: string): Promise<MediaRow> {
@@ -220,12 +342,48 @@ export function parseVisibility(input: string): Visibility {
   return input as Visibility;
 }
 
-function cleanAlt(input: string): string {
+export function cleanAlt(input: string): string {
   const alt = input.normalize('NFC').replace(/[\p{Cc}]/gu, ' ').trim();
   if ([...alt].length > MAX_ALT_LENGTH) {
     throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: `the alt text must have at most ${MAX_ALT_LENGTH} characters` });
   }
   return alt;
+}
+
+interface NewMediaMetadata {
+  readonly visibility: Visibility;
+  readonly alt: string;
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Builds the row of a new media whose content passed checkUpload. */
+export function newMediaRow(checked: CheckedUpload, metadata: NewMediaMetadata): MediaRow {
+  return {
+    id: createMediaId(),
+    name: checked.name,
+    name_folded: foldForSearch(checked.name),
+    mime: checked.mime,
+    size: checked.size,
+    sha256: checked.sha256,
+    width: checked.width,
+    height: checked.height,
+    visibility: metadata.visibility,
+    alt: metadata.alt,
+    created_by: metadata.createdBy,
+    created_at: metadata.createdAt,
+    updated_at: metadata.updatedAt,
+    trashed_at: null,
+    version: 1,
+    content_changed_at: null,
+  };
+}
+
+function replaceExtension(name: string, extension: string): string {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  return cleanFileName(`${stem}.${extension}`, extension);
 }
 
 function encodeCursor(cursor: MediaCursor): string {

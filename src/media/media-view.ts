@@ -16,6 +16,8 @@ export interface MediaView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly trashedAt: string | null;
+  /** Number of the current content: 1 at upload, plus one per replacement. */
+  readonly version: number;
 }
 
 export function toMediaView(row: MediaRow, links: PublicLinks): MediaView {
@@ -33,5 +35,6 @@ export function toMediaView(row: MediaRow, links: PublicLinks): MediaView {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     trashedAt: row.trashed_at,
+    version: row.version,
   };
 }

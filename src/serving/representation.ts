@@ -53,7 +53,9 @@ function asciiFallback(name: string): string {
 }
 
 /** Describes a stored media for the serving path. */
-export function describeMedia(media: Pick<MediaRow, 'sha256' | 'size' | 'mime' | 'name' | 'visibility' | 'created_at'>): Representation {
+export function describeMedia(
+  media: Pick<MediaRow, 'sha256' | 'size' | 'mime' | 'name' | 'visibility' | 'created_at'> & { readonly content_changed_at?: string | null },
+): Representation {
   const inlineSafe = INLINE_SAFE_TYPES.has(media.mime) || INLINE_SAFE_FAMILIES.some((family) => media.mime.startsWith(family));
   const isSvg = media.mime === 'image/svg+xml';
   const headers: Record<string, string> = {
@@ -71,7 +73,8 @@ export function describeMedia(media: Pick<MediaRow, 'sha256' | 'size' | 'mime' |
   return {
     size: Number(media.size),
     etag: `"${media.sha256}"`,
-    lastModified: new Date(media.created_at),
+    // A replaced content is newer than the media: If-Modified-Since must not answer 304 for the old bytes.
+    lastModified: new Date(media.content_changed_at ?? media.created_at),
     headers,
   };
 }

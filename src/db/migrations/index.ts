@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 
 import * as initial from './0001-initial.js';
+import * as permanentLinks from './0005-permanent-links.js';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply, and a shipped migration never
@@ -8,6 +9,7 @@ import * as initial from './0001-initial.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0005-permanent-links': permanentLinks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,7 +1,6 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../../auth/principal.js';
 import { VitrailError } from '../../errors/catalogue.js';
 import { MAX_ALT_LENGTH, MAX_PAGE_SIZE, VISIBILITIES, type MediaService, type NewMediaFields } from '../../media/media-service.js';
 import { toMediaView } from '../../media/media-view.js';
@@ -17,6 +16,12 @@ export interface MediaRoutesOptions {
 }
 
 const UPLOAD_TEXT_FIELDS = new Set(['visibility', 'alt']);
+
+const confirmQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { confirm: { type: 'boolean', default: false } },
+} as const;
 
 const idParams = {
   type: 'object',
@@ -42,7 +47,9 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     },
     async (request, reply) => {
     const principal = await authenticator.require(request);
-    const row = await receiveUpload(request, media, principal);
+    const upload = await readUpload(request, media, UPLOAD_TEXT_FIELDS);
+    const newMedia: NewMediaFields = { fileName: upload.fileName, visibility: upload.fields.visibility, alt: upload.fields.alt };
+    const row = await media.createMedia(upload.staged, newMedia, principal);
     const body = view(row);
     return reply.code(201).header('location', body.url).send(body);
     },
@@ -78,16 +85,19 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
 
   app.get<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { tags: ['media'], summary: 'Read a media', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
-    return view(await media.getMedia(request.params.id, principal));
+    const row = await media.getMedia(request.params.id, principal);
+    // Shown before a deletion or a change to private, which would break the mails that fetched it.
+    return { ...view(row), recentFetches: await media.countRecentFetches(row.id, principal) };
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; alt?: string; visibility?: string } }>(
+  app.patch<{ Params: { id: string }; Body: { name?: string; alt?: string; visibility?: string }; Querystring: { confirm: boolean } }>(
     '/api/v1/media/:id',
     {
       schema: {
         tags: ['media'],
         summary: 'Rename, change the alt text or the visibility; the URL stays',
         params: idParams,
+        querystring: confirmQuery,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -102,14 +112,37 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     },
     async (request) => {
       const principal = await authenticator.require(request);
-      return view(await media.updateMedia(request.params.id, request.body, principal));
+      return view(await media.updateMedia(request.params.id, request.body, principal, { confirmed: request.query.confirm }));
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { tags: ['media'], summary: 'Move a media to the trash', params: idParams } }, async (request) => {
-    const principal = await authenticator.require(request);
-    return view(await media.trashMedia(request.params.id, principal));
-  });
+  app.delete<{ Params: { id: string }; Querystring: { confirm: boolean; permanent: boolean } }>(
+    '/api/v1/media/:id',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'Move a media to the trash, or purge it at once (admins, permanent=true)',
+        description:
+          'A public media fetched by readers over the last days answers 409 VITRAIL_MEDIA_RECENTLY_FETCHED unless confirm=true. ' +
+          'With permanent=true, every version and derived image is removed and the URL answers 410 for good.',
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { confirm: { type: 'boolean', default: false }, permanent: { type: 'boolean', default: false } },
+        },
+      },
+    },
+    async (request) => {
+      const principal = await authenticator.require(request);
+      const confirmation = { confirmed: request.query.confirm };
+      if (request.query.permanent) {
+        const result = await media.purgeMedia(request.params.id, principal, confirmation);
+        return { id: result.mediaId, purged: true, blobsDeleted: result.blobsDeleted };
+      }
+      return view(await media.trashMedia(request.params.id, principal, confirmation));
+    },
+  );
 
   app.post<{ Params: { id: string } }>('/api/v1/media/:id/restore', { schema: { tags: ['media'], summary: 'Restore a media from the trash', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
@@ -117,11 +150,18 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
   });
 }
 
+/** A multipart upload received in full: the staged file and the text fields beside it. */
+export interface ReceivedUpload {
+  readonly staged: StagedFile;
+  readonly fileName: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
 /**
  * Reads a multipart upload in whatever order its parts come: the file streams to the staging area while
- * text fields are collected, and the media is created once the whole body has arrived.
+ * text fields are collected. The caller owns the staged file once this returns.
  */
-async function receiveUpload(request: FastifyRequest, media: MediaService, principal: Principal) {
+export async function readUpload(request: FastifyRequest, media: MediaService, textFields: ReadonlySet<string>): Promise<ReceivedUpload> {
   if (!request.isMultipart()) {
     throw new VitrailError('VITRAIL_REQUEST_CONTENT_TYPE', {
       expected: 'multipart/form-data with the file in the field "file"',
@@ -142,7 +182,7 @@ async function receiveUpload(request: FastifyRequest, media: MediaService, princ
         if (part.file.truncated) throw media.tooLargeError();
         continue;
       }
-      if (!UPLOAD_TEXT_FIELDS.has(part.fieldname)) {
+      if (!textFields.has(part.fieldname)) {
         throw new VitrailError('VITRAIL_UPLOAD_UNKNOWN_FIELD', { field: part.fieldname });
       }
       if (part.valueTruncated) {
@@ -156,8 +196,7 @@ async function receiveUpload(request: FastifyRequest, media: MediaService, princ
   }
 
   if (staged === undefined) throw new VitrailError('VITRAIL_UPLOAD_FILE_MISSING');
-  const newMedia: NewMediaFields = { fileName, visibility: fields.visibility, alt: fields.alt };
-  return media.createMedia(staged, newMedia, principal);
+  return { staged, fileName, fields };
 }
 
 /** Drains a file part that will not be stored, so the parser can finish, then returns the error to throw. */

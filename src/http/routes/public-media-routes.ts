@@ -4,6 +4,7 @@ import { VitrailError } from '../../errors/catalogue.js';
 import { isMediaId } from '../../media/media-ids.js';
 import type { MediaService } from '../../media/media-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import { sendGone } from '../../serving/gone.js';
 import { describeMedia } from '../../serving/representation.js';
 import { planResponse, type RequestConditions } from '../../serving/response-plan.js';
 import type { Authenticator } from '../authentication.js';
@@ -21,22 +22,25 @@ export interface PublicMediaRoutesOptions {
  */
 export async function publicMediaRoutes(app: FastifyInstance, options: PublicMediaRoutesOptions): Promise<void> {
   const serve = (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
-    serveMedia(request, reply, options);
+    serveMedia(request.params.id, request, reply, options);
 
   for (const url of ['/m/:id', '/m/:id/*']) {
     app.route({ method: ['GET', 'HEAD'], url, exposeHeadRoute: false, handler: serve });
   }
 }
 
-async function serveMedia(
-  request: FastifyRequest<{ Params: { id: string } }>,
+/** Serves the media `id` as its public URL does; old URL paths that resolve to a media use it too. */
+export async function serveMedia(
+  id: string,
+  request: FastifyRequest,
   reply: FastifyReply,
   options: PublicMediaRoutesOptions,
 ): Promise<FastifyReply> {
-  const id = request.params.id;
   const principal = await options.authenticator.optional(request);
-  const media = isMediaId(id) ? await options.media.findReadableMedia(id, principal) : null;
-  if (media === null) throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
+  const resolution = isMediaId(id) ? await options.media.resolvePublicMedia(id, principal) : ({ kind: 'not-found' } as const);
+  if (resolution.kind === 'gone') return sendGone(reply, id, resolution.wasImage, request.method);
+  if (resolution.kind === 'not-found') throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
+  const media = resolution.media;
 
   const plan = planResponse(describeMedia(media), readConditions(request));
   reply.code(plan.status).headers(plan.headers);
@@ -44,7 +48,7 @@ async function serveMedia(
   return reply.send(await options.blobs.openRead(media.sha256, plan.body));
 }
 
-function readConditions(request: FastifyRequest): RequestConditions {
+export function readConditions(request: FastifyRequest): RequestConditions {
   const header = (name: string): string | undefined => {
     const value = request.headers[name];
     return Array.isArray(value) ? value.join(', ') : value;

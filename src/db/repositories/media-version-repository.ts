@@ -1,0 +1,71 @@
+import type { Database } from '../database.js';
+import type { MediaRow, MediaVersionRow } from '../schema.js';
+
+/** The content that takes the place of a media's current one. */
+export interface NewContent {
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly width: number | null;
+  readonly height: number | null;
+}
+
+export class MediaVersionRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Keeps the current content of a media as a version, then makes `content` current, in one transaction.
+   * Returns undefined when the media does not exist or when another replacement got there first (its
+   * version is no longer `expectedVersion`), so no content is ever lost between two writers.
+   */
+  async replaceContent(
+    mediaId: string,
+    expectedVersion: number,
+    content: NewContent,
+    replacedBy: string | null,
+    now: string,
+  ): Promise<MediaRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirst();
+      if (current === undefined || current.version !== expectedVersion) return undefined;
+
+      await trx
+        .insertInto('media_versions')
+        .values({
+          media_id: mediaId,
+          version: current.version,
+          name: current.name,
+          mime: current.mime,
+          size: current.size,
+          sha256: current.sha256,
+          width: current.width,
+          height: current.height,
+          stored_at: current.content_changed_at ?? current.created_at,
+          replaced_at: now,
+          replaced_by: replacedBy,
+        })
+        .execute();
+      await trx
+        .updateTable('media')
+        .set({ ...content, version: current.version + 1, content_changed_at: now, updated_at: now })
+        .where('id', '=', mediaId)
+        .execute();
+      return trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirst();
+    });
+  }
+
+  /** Earlier versions of a media, newest first. */
+  async list(mediaId: string): Promise<MediaVersionRow[]> {
+    return this.db.selectFrom('media_versions').selectAll().where('media_id', '=', mediaId).orderBy('version', 'desc').execute();
+  }
+
+  async find(mediaId: string, version: number): Promise<MediaVersionRow | undefined> {
+    return this.db
+      .selectFrom('media_versions')
+      .selectAll()
+      .where('media_id', '=', mediaId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+  }
+}
