@@ -7,12 +7,17 @@ import { TokenService } from './auth/token-service.js';
 import { UserService } from './auth/user-service.js';
 import type { Settings } from './config/settings.js';
 import { migrateToLatest, openSqliteDatabase, type Database } from './db/database.js';
+import { DrupalImportRepository } from './db/repositories/drupal-import-repository.js';
+import { LegacyPathRepository } from './db/repositories/legacy-path-repository.js';
 import { FetchCountRepository } from './db/repositories/fetch-count-repository.js';
 import { MediaPurgeRepository } from './db/repositories/media-purge-repository.js';
 import { MediaRepository } from './db/repositories/media-repository.js';
 import { MediaVersionRepository } from './db/repositories/media-version-repository.js';
 import { TokenRepository } from './db/repositories/token-repository.js';
 import { UserRepository } from './db/repositories/user-repository.js';
+import { DrupalImporter } from './drupal/drupal-importer.js';
+import { noStyleVariants } from './drupal/image-styles.js';
+import { LegacyUrlResolver } from './drupal/legacy-urls.js';
 import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
 import { MediaPurge } from './media/media-purge.js';
@@ -34,6 +39,9 @@ export interface Vitrail {
   readonly users: UserService;
   readonly tokens: TokenService;
   readonly links: PublicLinks;
+  readonly legacyPaths: LegacyPathRepository;
+  readonly legacyUrls: LegacyUrlResolver;
+  readonly drupalImporter: DrupalImporter;
   close(): Promise<void>;
 }
 
@@ -78,6 +86,18 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     trashRetentionDays: settings.trashRetentionDays,
   });
 
+  const legacyPaths = new LegacyPathRepository(db);
+  const drupalImporter = new DrupalImporter({
+    media,
+    records: new DrupalImportRepository(db),
+    blobs,
+    staging,
+    users: () => users.listUsers(),
+    clock,
+    logger,
+    maxUploadBytes: settings.maxUploadBytes,
+  });
+
   return {
     settings,
     logger,
@@ -88,6 +108,9 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     users,
     tokens,
     links: new PublicLinks(settings.publicUrl),
+    legacyPaths,
+    legacyUrls: new LegacyUrlResolver(legacyPaths, noStyleVariants),
+    drupalImporter,
     close: async () => {
       await fetches.flush();
       await db.destroy();

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 
 import { SettingsError } from '../config/settings.js';
 import { VitrailError } from '../errors/catalogue.js';
+import { importCommands } from './import-commands.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
@@ -15,7 +16,8 @@ const program = new Command('vitrail')
   .exitOverride()
   .addCommand(serveCommand())
   .addCommand(userCommands())
-  .addCommand(tokenCommands());
+  .addCommand(tokenCommands())
+  .addCommand(importCommands());
 
 try {
   await program.parseAsync(process.argv);

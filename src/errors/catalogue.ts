@@ -100,6 +100,10 @@ export const ERROR_CATALOGUE = {
     status: 413,
     template: 'The request body is larger than the limit of {limit}.',
   },
+  VITRAIL_IMPORT_SOURCE_INVALID: {
+    status: 400,
+    template: 'The Drupal import cannot start: {reason}. Check the paths given to "vitrail import drupal".',
+  },
   VITRAIL_INTERNAL: {
     status: 500,
     template: 'An internal error occurred; the server log has the details under request id {requestId}.',

@@ -8,6 +8,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { legacyRoutes } from './routes/legacy-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
 import { publicMediaRoutes } from './routes/public-media-routes.js';
@@ -61,6 +62,13 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
   await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
+  await app.register(legacyRoutes, {
+    media: vitrail.media,
+    blobs: vitrail.blobs,
+    authenticator,
+    resolver: vitrail.legacyUrls,
+    publicPrefixes: await vitrail.legacyPaths.listPrefixes(),
+  });
 
   return app;
 }

@@ -1,0 +1,64 @@
+import type { LegacyPathRepository } from '../db/repositories/legacy-path-repository.js';
+import type { MediaDerivedBlobRow } from '../db/schema.js';
+import { decodeLegacyPath, isForbiddenFileName } from './drupal-paths.js';
+import { DRUPAL_STANDARD_STYLE_SIZES, type StyleVariantSource } from './image-styles.js';
+
+/** What an old URL path stands for. */
+export type LegacyTarget =
+  | { readonly kind: 'media'; readonly mediaId: string }
+  | { readonly kind: 'derived'; readonly mediaId: string; readonly blob: MediaDerivedBlobRow }
+  | { readonly kind: 'not-found' };
+
+const NOT_FOUND: LegacyTarget = { kind: 'not-found' };
+const STYLE_PATH = /^styles\/([^/]+)\/([^/]+)\/(.+)$/s;
+const WEBP_SUFFIX = '.webp';
+
+/**
+ * Resolves old Drupal URL paths to media. A plain path serves the media imported from it. An image style
+ * path (`styles/<style>/public/<path>`, possibly with `.webp` appended) serves the derivative imported
+ * from disk, else a variant at the style's size, else the media itself. Secret Drupal files never resolve.
+ */
+export class LegacyUrlResolver {
+  constructor(
+    private readonly paths: LegacyPathRepository,
+    private readonly variants: StyleVariantSource,
+  ) {}
+
+  /** `rawPath` is the URL path after the prefix and its slash, still percent-encoded. */
+  async resolve(prefix: string, rawPath: string): Promise<LegacyTarget> {
+    const decoded = decodeLegacyPath(rawPath);
+    if (decoded === null || decoded === '' || isForbiddenFileName(decoded)) return NOT_FOUND;
+
+    const direct = await this.paths.findMediaId(prefix, decoded);
+    if (direct !== undefined) return { kind: 'media', mediaId: direct };
+
+    const style = STYLE_PATH.exec(decoded);
+    if (style === null) return NOT_FOUND;
+    const [, styleName = '', scheme = '', stylePath = ''] = style;
+    // A derivative of a private file is private too: Drupal serves it at /system/files/styles/….
+    if (scheme !== 'public') return NOT_FOUND;
+    return this.resolveStyle(prefix, styleName, stylePath);
+  }
+
+  private async resolveStyle(prefix: string, style: string, stylePath: string): Promise<LegacyTarget> {
+    const candidates: { path: string; keys: string[] }[] = [{ path: stylePath, keys: [style] }];
+    if (stylePath.endsWith(WEBP_SUFFIX)) {
+      candidates.push({ path: stylePath.slice(0, -WEBP_SUFFIX.length), keys: [`${style}${WEBP_SUFFIX}`, style] });
+    }
+
+    for (const candidate of candidates) {
+      if (isForbiddenFileName(candidate.path)) return NOT_FOUND;
+      const mediaId = await this.paths.findMediaId(prefix, candidate.path);
+      if (mediaId === undefined) continue;
+      for (const key of candidate.keys) {
+        const blob = await this.paths.findDerivedBlob(mediaId, 'drupal-style', key);
+        if (blob !== undefined) return { kind: 'derived', mediaId, blob };
+      }
+      const size = Object.hasOwn(DRUPAL_STANDARD_STYLE_SIZES, style) ? DRUPAL_STANDARD_STYLE_SIZES[style] : undefined;
+      const variant = size === undefined ? null : await this.variants.findVariant(mediaId, size);
+      if (variant !== null) return { kind: 'derived', mediaId, blob: variant };
+      return { kind: 'media', mediaId };
+    }
+    return NOT_FOUND;
+  }
+}
