@@ -5,11 +5,13 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 
 import { DEFAULT_PUBLIC_PREFIX, DRUPAL_PRIVATE_PREFIX } from '../drupal/drupal-paths.js';
-import type { DrupalImportReport, RowOutcome } from '../drupal/drupal-importer.js';
+import type { DrupalImportReport, RowOutcome, RowStatus } from '../drupal/drupal-importer.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { withVitrail } from './command-context.js';
 import { printTable } from './table.js';
 
+/** Outcomes printed row by row as they happen; the report has every row. */
+const LISTED_STATUSES: ReadonlySet<RowStatus> = new Set(['missing', 'rejected', 'invalid-uri', 'skipped-temporary']);
 /** Rows between two progress lines. */
 const PROGRESS_EVERY_ROWS = 100;
 
@@ -86,7 +88,7 @@ async function requireFile(file: string, option: string): Promise<void> {
 }
 
 function showProgress(done: number, total: number, outcome: RowOutcome): void {
-  if (outcome.status === 'missing' || outcome.status === 'rejected' || outcome.status === 'invalid-uri') {
+  if (LISTED_STATUSES.has(outcome.status)) {
     process.stderr.write(`fid ${outcome.fid}: ${outcome.status} ${outcome.uri}${outcome.detail === undefined ? '' : ` (${outcome.detail})`}\n`);
   }
   if (done % PROGRESS_EVERY_ROWS === 0 || done === total) process.stderr.write(`${done}/${total} rows examined\n`);
