@@ -83,7 +83,7 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { tags: ['media'], summary: 'Read a media', params: idParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/media/:id', { schema: { tags: ['media'], summary: 'Read a media, with recentFetches: anonymous fetches over the last 7 days', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     const row = await media.getMedia(request.params.id, principal);
     // Shown before a deletion or a change to private, which would break the mails that fetched it.
@@ -96,6 +96,8 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
       schema: {
         tags: ['media'],
         summary: 'Rename, change the alt text or the visibility; the URL stays',
+        description:
+          'Making private a public media that readers fetched over the last days answers 409 VITRAIL_MEDIA_RECENTLY_FETCHED unless confirm=true.',
         params: idParams,
         querystring: confirmQuery,
         body: {

@@ -64,13 +64,23 @@ export async function mediaVersionRoutes(app: FastifyInstance, options: MediaVer
     url: `${links.base}/api/v1/media/${mediaId}/versions/${row.version}/content`,
   });
 
-  app.put<{ Params: { id: string } }>('/api/v1/media/:id/content', { schema: { params: idParams } }, async (request) => {
+  const replaceSchema = {
+    tags: ['media'],
+    summary: 'Replace the content of a media; its URL stays and serves the new bytes',
+    description:
+      'multipart/form-data with one file in the field "file". The upload checks of POST /api/v1/media apply. ' +
+      'The previous content stays as a version, listed by GET /api/v1/media/{id}/versions.',
+    consumes: ['multipart/form-data'],
+    params: idParams,
+  };
+  app.put<{ Params: { id: string } }>('/api/v1/media/:id/content', { schema: replaceSchema }, async (request) => {
     const principal = await authenticator.require(request);
     const upload = await readUpload(request, media, NO_TEXT_FIELDS);
     return toMediaView(await media.replaceContent(request.params.id, upload.staged, upload.fileName, principal), links);
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/media/:id/versions', { schema: { params: idParams } }, async (request) => {
+  const listSchema = { tags: ['media'], summary: 'List the earlier versions of a media, newest first', params: idParams };
+  app.get<{ Params: { id: string } }>('/api/v1/media/:id/versions', { schema: listSchema }, async (request) => {
     const principal = await authenticator.require(request);
     const rows = await media.listVersions(request.params.id, principal);
     return { items: rows.map((row) => versionView(request.params.id, row)) };
@@ -80,7 +90,7 @@ export async function mediaVersionRoutes(app: FastifyInstance, options: MediaVer
     method: ['GET', 'HEAD'],
     url: '/api/v1/media/:id/versions/:version/content',
     exposeHeadRoute: false,
-    schema: { params: versionParams },
+    schema: { tags: ['media'], summary: 'Download an earlier version of a media (editors only)', params: versionParams },
     handler: async (request, reply) => {
       const principal = await authenticator.require(request);
       const row = await media.getVersion(request.params.id, request.params.version, principal);
