@@ -97,10 +97,10 @@ export interface MediaDerivedBlobsTable {
   created_at: string;
 }
 
-/** What remains of a purged media: enough to answer 410 Gone at its URL, nothing of its content. */
+/** Remains of a purged media: enough to return 410 Gone at its URL, nothing of its content. */
 export interface MediaTombstonesTable {
   media_id: string;
-  /** 1 when the media was an image, so its URL answers with a placeholder image. */
+  /** 1 when the media was an image, so its URL returns a placeholder image. */
   was_image: number;
   visibility: Visibility;
   purged_at: string;

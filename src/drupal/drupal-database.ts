@@ -20,7 +20,7 @@ export interface DrupalUser {
   readonly mail: string | null;
 }
 
-/** What the media entities say of a file, when the site used Drupal's Media module. */
+/** Name and alt text of a file from its media entity, when the site used Drupal's Media module. */
 export interface DrupalMediaMetadata {
   readonly name: string | null;
   readonly alt: string | null;

@@ -54,7 +54,7 @@ export interface RowOutcome {
   readonly uri: string;
   readonly status: RowStatus;
   readonly mediaId?: string;
-  /** Why a row was rejected, or what is worth knowing about an imported one. */
+  /** Reason a row was not imported, or a remark on an imported one. */
   readonly detail?: string;
   /** Image style derivatives imported with the file, by style name. */
   readonly derivatives?: readonly string[];
@@ -200,7 +200,8 @@ export class DrupalImporter {
     const owner = file.uid === null ? undefined : site.users.get(file.uid);
     const ownerEmail = owner?.mail === null || owner?.mail === undefined ? undefined : safeNormaliseEmail(owner.mail);
     const createdBy = ownerEmail === undefined ? undefined : owners.get(ownerEmail);
-    const drupalOwner = createdBy === undefined ? (owner?.name ?? (file.uid === null ? null : `uid ${file.uid}`)) : null;
+    let drupalOwner: string | null = null;
+    if (createdBy === undefined) drupalOwner = owner?.name ?? (file.uid === null ? null : `uid ${file.uid}`);
     const visibility: Visibility = scheme === 'public' ? 'public' : 'private';
     const alt = cleanAlt((altInput ?? '').slice(0, 1000));
 
@@ -303,7 +304,7 @@ export class DrupalImporter {
   }
 }
 
-/** The style directories of a public files directory: `styles/<style>/public`. */
+/** Lists the image style names of a public files directory, from its `styles/<style>/` folders. */
 async function listStyles(filesDir: string): Promise<string[]> {
   try {
     const entries = await readdir(path.join(filesDir, STYLES_DIRECTORY), { withFileTypes: true });
@@ -314,8 +315,8 @@ async function listStyles(filesDir: string): Promise<string[]> {
 }
 
 /**
- * The media name: the Drupal media's name when there is one (with the file's extension added when it has
- * none), else file_managed.filename, else the last path segment.
+ * Chooses the media name: the Drupal media's name when there is one (with the file's extension added when
+ * it has none), else file_managed.filename, else the last path segment.
  */
 function chooseName(file: DrupalFile, mediaName: string | null, segments: readonly string[]): string {
   const last = segments.at(-1) ?? '';
@@ -325,7 +326,7 @@ function chooseName(file: DrupalFile, mediaName: string | null, segments: readon
   return path.extname(mediaName) === '' ? `${mediaName.trim()}${extension}` : mediaName.trim();
 }
 
-/** The creation date of a Drupal file: `created`, else `changed`, both Unix seconds. */
+/** Converts the creation date of a Drupal file, `created` else `changed` (Unix seconds), to ISO 8601. */
 function drupalDate(file: DrupalFile): string | null {
   const seconds = file.created ?? file.changed;
   if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) return null;

@@ -77,7 +77,7 @@ export function decodeLegacyPath(rawPath: string): string | null {
   }
 }
 
-/** The stored form of a Drupal path: NFC, like decodeLegacyPath's result. */
+/** Normalises a Drupal path to the stored form (NFC), which decodeLegacyPath also returns. */
 export function storedLegacyPath(drupalPath: string): string {
   return drupalPath.normalize('NFC');
 }

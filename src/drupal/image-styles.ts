@@ -25,7 +25,7 @@ export interface StyleVariantSource {
 
 /**
  * TODO: serve image variants at the style's size once Vitrail makes variants: replace this source with
- * one that asks the image variant service for `size`. Until then, style URLs without a derivative on disk
+ * one that requests a variant of `size` from the image variant service. Until then, style URLs without a derivative on disk
  * serve the media's rendition.
  */
 export const noStyleVariants: StyleVariantSource = {

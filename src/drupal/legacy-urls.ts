@@ -3,7 +3,7 @@ import type { MediaDerivedBlobRow } from '../db/schema.js';
 import { decodeLegacyPath, isForbiddenFileName } from './drupal-paths.js';
 import { DRUPAL_STANDARD_STYLE_SIZES, type StyleVariantSource } from './image-styles.js';
 
-/** What an old URL path stands for. */
+/** Target of an old URL path: a media, one of its derived images, or nothing. */
 export type LegacyTarget =
   | { readonly kind: 'media'; readonly mediaId: string }
   | { readonly kind: 'derived'; readonly mediaId: string; readonly blob: MediaDerivedBlobRow }

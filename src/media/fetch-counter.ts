@@ -10,7 +10,7 @@ export const RECENT_FETCH_DAYS = 7;
 
 /**
  * Counts anonymous fetches per media and per UTC day, with no trace of who fetched. The public path only
- * adds to a map in memory; a timer writes the totals in one transaction every few seconds, so serving
+ * adds to a map in memory. A timer writes the totals in one transaction every few seconds, so serving
  * never waits on SQLite. Counts not yet written are lost if the process dies, which a warning can afford.
  */
 export class FetchCounter {

@@ -22,13 +22,13 @@ export class MediaPurge {
   ) {}
 
   async purge(media: MediaRow, purgedAt: Date): Promise<PurgeResult> {
-    const held = await this.repository.blobsOf(media.id);
+    const blobs = await this.repository.blobsOf(media.id);
     await this.repository.purge(media, purgedAt.toISOString());
 
     let blobsDeleted = 0;
-    for (const sha256 of held) {
-      // NOTE: an upload of the same bytes that stores its blob before this check and commits its row after
-      // it loses its blob; an integrity check finds such a media. Closing that gap needs a blob lease.
+    for (const sha256 of blobs) {
+      // NOTE: a concurrent upload of the same bytes can store its blob before this check and commit its row
+      // after it. That media then lacks its blob, which an integrity check reports. A blob lease would close the gap.
       if (await this.repository.isBlobReferenced(sha256)) continue;
       await this.blobs.delete(sha256);
       blobsDeleted += 1;

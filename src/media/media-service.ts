@@ -43,15 +43,15 @@ export interface MediaServiceDependencies {
 }
 
 /**
- * What the public URL of a media stands for: the media to serve, a media that existed and is gone (in the
- * trash or purged, answered with 410), or nothing this reader may know about.
+ * Outcome of resolving a public URL: the media to serve, a media that is gone (in the trash or purged,
+ * served as 410), or nothing this reader may know about.
  */
 export type PublicResolution =
   | { readonly kind: 'available'; readonly media: MediaRow }
   | { readonly kind: 'gone'; readonly wasImage: boolean }
   | { readonly kind: 'not-found' };
 
-/** A change that sent mails would show, made only once the caller confirmed it despite recent fetches. */
+/** Caller's go-ahead for a change that breaks mails readers fetched recently; without it the change is rejected. */
 export interface Confirmation {
   readonly confirmed: boolean;
 }

@@ -134,6 +134,14 @@ describe('permanent links', () => {
       assert.deepEqual(((await listing.json()) as { items: unknown[] }).items, []);
     });
 
+    it('rejects replacing a trashed media', async () => {
+      const media = await uploadMedia(server, 'jetee.pdf', `${MINIMAL_PDF}% trashed before replace\n`);
+      await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
+      const response = await replace(server, media.id, 'autre.pdf', `${MINIMAL_PDF}% new\n`);
+      assert.equal(response.status, 409);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'VITRAIL_MEDIA_IN_TRASH');
+    });
+
     it('requires authentication and an existing media', async () => {
       const form = new FormData();
       form.append('file', new Blob([MINIMAL_PDF]), 'a.pdf');

@@ -17,7 +17,7 @@ export interface LegacyPath {
 export class DrupalImportRepository {
   constructor(private readonly db: Database) {}
 
-  /** The media already imported from a Drupal file, whether it still exists or was purged since. */
+  /** Finds the media imported from a Drupal file, whether it still exists or was purged since. */
   async findImported(drupalUuid: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('drupal_imports').select('media_id').where('drupal_uuid', '=', drupalUuid).executeTakeFirst();
     return row?.media_id;

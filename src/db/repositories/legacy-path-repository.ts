@@ -15,7 +15,7 @@ export class LegacyPathRepository {
     return row?.media_id;
   }
 
-  /** Every prefix under which some legacy path is registered. */
+  /** Lists every prefix under which some legacy path is registered. */
   async listPrefixes(): Promise<string[]> {
     const rows = await this.db.selectFrom('legacy_paths').select('prefix').distinct().execute();
     return rows.map((row) => row.prefix);

@@ -2,14 +2,14 @@ import type { Database } from '../database.js';
 import type { MediaRow, MediaTombstoneRow } from '../schema.js';
 
 /**
- * Removal of a media for good, and the tombstone that stays. Every table that holds a blob of a media is
- * listed in blobsOf and isBlobReferenced, so a purge leaves no bytes of that media behind and never removes
+ * Removal of a media for good, and the tombstone that stays. Every table that references a blob of a media is
+ * queried in blobsOf and isBlobReferenced, so a purge leaves no bytes of that media behind and never removes
  * bytes that another media still uses.
  */
 export class MediaPurgeRepository {
   constructor(private readonly db: Database) {}
 
-  /** Every blob a media holds: its current content, its earlier versions and its derived blobs. */
+  /** Lists the blobs of a media: its current content, its earlier versions and its derived blobs. */
   async blobsOf(mediaId: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('media')
@@ -35,7 +35,7 @@ export class MediaPurgeRepository {
 
   /**
    * Deletes the media with its versions, derived blobs and fetch counts, and writes its tombstone, in one
-   * transaction. Legacy paths and Drupal import records stay: the old URL then answers 410, and a new
+   * transaction. Legacy paths and Drupal import records stay: the old URL then returns 410, and a new
    * import run does not bring the file back.
    */
   async purge(media: MediaRow, purgedAt: string): Promise<void> {

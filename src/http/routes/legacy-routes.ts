@@ -76,7 +76,7 @@ async function serveDerived(
   return reply.send(await options.blobs.openRead(blob.sha256, plan.body));
 }
 
-/** The request's path as sent, still percent-encoded, without the query string (Drupal's itok is ignored). */
+/** Returns the request's path as sent, still percent-encoded, without the query string, so Drupal's itok is ignored. */
 function pathOf(request: FastifyRequest): string {
   const url = request.url;
   const query = url.indexOf('?');
