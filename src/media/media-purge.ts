@@ -25,16 +25,22 @@ export class MediaPurge {
     const blobs = await this.repository.blobsOf(media.id);
     await this.repository.purge(media, purgedAt.toISOString());
 
+    const blobsDeleted = await this.deleteUnreferencedBlobs(blobs);
+    this.logger.info({ mediaId: media.id, blobsDeleted }, 'media purged');
+    return { mediaId: media.id, blobsDeleted };
+  }
+
+  /** Deletes those of `blobs` that no media references any more; returns how many were deleted. */
+  async deleteUnreferencedBlobs(blobs: readonly string[]): Promise<number> {
     let blobsDeleted = 0;
-    for (const sha256 of blobs) {
+    for (const sha256 of new Set(blobs)) {
       // NOTE: a concurrent upload of the same bytes can store its blob before this check and commit its row
       // after it. That media then lacks its blob, which an integrity check reports. A blob lease would close the gap.
       if (await this.repository.isBlobReferenced(sha256)) continue;
       await this.blobs.delete(sha256);
       blobsDeleted += 1;
     }
-    this.logger.info({ mediaId: media.id, blobsDeleted }, 'media purged');
-    return { mediaId: media.id, blobsDeleted };
+    return blobsDeleted;
   }
 
   /** Ids of the media in the trash since `cutoff` or earlier. */

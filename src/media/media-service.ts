@@ -151,11 +151,12 @@ export class MediaService {
       const content = { name, name_folded: foldForSearch(name), mime: checked.mime, size: checked.size, sha256: checked.sha256, width: checked.width, height: checked.height };
       const replaced = await this.deps.versions.replaceContent(id, media.version, content, principal.userId, now);
       if (replaced === undefined) throw new VitrailError('VITRAIL_MEDIA_CHANGED_MEANWHILE', { id });
+      await this.deps.purge.deleteUnreferencedBlobs(replaced.droppedDerivedBlobs);
       this.deps.logger.info(
-        { mediaId: id, version: replaced.version, sha256: replaced.sha256, previousSha256: media.sha256, userId: principal.userId },
+        { mediaId: id, version: replaced.media.version, sha256: replaced.media.sha256, previousSha256: media.sha256, userId: principal.userId },
         'media content replaced',
       );
-      return replaced;
+      return replaced.media;
     } finally {
       await this.deps.staging.discard(staged);
     }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import SqliteDatabase from 'better-sqlite3';
+import sharp from 'sharp';
 
 import type { DrupalImportReport, RowStatus } from '../../src/drupal/drupal-importer.js';
 import { gonePlaceholderImage } from '../../src/serving/gone.js';
@@ -216,6 +217,28 @@ describe('vitrail import drupal', () => {
       const expected = EXPECTED_STATUS[row.fid] === 'imported' ? 'already-imported' : EXPECTED_STATUS[row.fid];
       assert.equal(row.status, expected, `fid ${row.fid}`);
     }
+  });
+
+  it('serves replaced content at old and style URLs', async () => {
+    const id = mediaIdOf(1);
+    const oldDerivative = await server.server.vitrail.db
+      .selectFrom('media_derived_blobs')
+      .select('sha256')
+      .where('media_id', '=', id)
+      .where('key', '=', 'medium')
+      .executeTakeFirstOrThrow();
+    const replacement = await sharp({ create: { width: 30, height: 30, channels: 3, background: '#123456' } }).png().toBuffer();
+    const form = new FormData();
+    form.append('file', new Blob([replacement]), 'nouvelle-affiche.png');
+    const replaced = await fetch(`${server.url}/api/v1/media/${id}/content`, { method: 'PUT', headers: bearer(server.editorToken), body: form });
+    assert.equal(replaced.status, 200);
+
+    for (const urlPath of ['/sites/default/files/2022-11/affiche.jpg', '/sites/default/files/styles/medium/public/2022-11/affiche.jpg?itok=1']) {
+      const response = await get(urlPath);
+      assert.equal(response.status, 200, urlPath);
+      assert.deepEqual(await bytes(response), replacement, urlPath);
+    }
+    assert.equal(await server.server.vitrail.blobs.stat(oldDerivative.sha256), null, 'the derivative of the old content is deleted');
   });
 
   it('answers 410 at the old URL once the media is purged', async () => {

@@ -1,6 +1,12 @@
 import type { Database } from '../database.js';
 import type { MediaRow, MediaVersionRow } from '../schema.js';
 
+export interface ReplacedContent {
+  readonly media: MediaRow;
+  /** Blobs derived from the replaced content, whose rows were deleted; their bytes may now be unreferenced. */
+  readonly droppedDerivedBlobs: readonly string[];
+}
+
 /** The content that takes the place of a media's current one. */
 export interface NewContent {
   readonly name: string;
@@ -16,7 +22,8 @@ export class MediaVersionRepository {
 
   /**
    * Keeps the current content of a media as a version, then makes `content` current, in one transaction.
-   * Returns undefined when the media does not exist or when another replacement got there first (its
+   * Blobs derived from the replaced content (renditions, variants, Drupal styles) no longer describe the
+   * media, so their rows are deleted in the same transaction. Returns undefined when the media does not exist or when another replacement got there first (its
    * version is no longer `expectedVersion`), so no content is ever lost between two writers.
    */
   async replaceContent(
@@ -25,7 +32,7 @@ export class MediaVersionRepository {
     content: NewContent,
     replacedBy: string | null,
     now: string,
-  ): Promise<MediaRow | undefined> {
+  ): Promise<ReplacedContent | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirst();
       if (current === undefined || current.version !== expectedVersion) return undefined;
@@ -51,7 +58,10 @@ export class MediaVersionRepository {
         .set({ ...content, version: current.version + 1, content_changed_at: now, updated_at: now })
         .where('id', '=', mediaId)
         .execute();
-      return trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirst();
+      const derived = await trx.selectFrom('media_derived_blobs').select('sha256').where('media_id', '=', mediaId).execute();
+      await trx.deleteFrom('media_derived_blobs').where('media_id', '=', mediaId).execute();
+      const media = await trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirstOrThrow();
+      return { media, droppedDerivedBlobs: derived.map((row) => row.sha256) };
     });
   }
 
