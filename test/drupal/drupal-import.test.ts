@@ -262,3 +262,45 @@ async function listBlobs(server: TestServer): Promise<string[]> {
   for await (const blob of server.server.vitrail.blobs.list()) names.push(blob.sha256);
   return names.sort();
 }
+
+describe('vitrail import drupal --public-prefix', () => {
+  it('serves a custom prefix after a restart', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-drupal-prefix-'));
+    const dataDir = path.join(root, 'data');
+    try {
+      const fixture = await buildDrupalFixture(root);
+      await run(
+        process.execPath,
+        [CLI, 'import', 'drupal', '--files', fixture.filesDir, '--db', fixture.databasePath, '--public-prefix', '/sites/paroisse.example/files/'],
+        { env: { ...process.env, VITRAIL_DATA_DIR: dataDir, VITRAIL_LOG_LEVEL: 'warn' } },
+      );
+      const server = await startTestServer({ VITRAIL_DATA_DIR: dataDir });
+      try {
+        const response = await fetch(`${server.url}/sites/paroisse.example/files/documents/bulletin.pdf`);
+        assert.equal(response.status, 200);
+        assert.deepEqual(Buffer.from(await response.arrayBuffer()), fixture.contents.get('documents/bulletin.pdf'));
+        const defaultPrefix = await fetch(`${server.url}/sites/default/files/documents/bulletin.pdf`);
+        assert.equal(defaultPrefix.status, 404);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a prefix Vitrail uses itself', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-drupal-prefix-'));
+    try {
+      const fixture = await buildDrupalFixture(root);
+      await assert.rejects(
+        run(process.execPath, [CLI, 'import', 'drupal', '--files', fixture.filesDir, '--public-prefix', '/system/files'], {
+          env: { ...process.env, VITRAIL_DATA_DIR: path.join(root, 'data') },
+        }),
+        (error: { code?: number; stderr?: string }) => error.code !== 0 && /uses for something else/.test(error.stderr ?? ''),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
