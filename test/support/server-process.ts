@@ -18,7 +18,7 @@ export interface ServerProcess {
  * Starts `vitrail serve` as a separate process on port 0 of 127.0.0.1, as an operator would, and resolves
  * once it logs its listening address. Tests that kill the server use this instead of an in-process server.
  */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [VITRAIL_BIN, 'serve'], {
     // The listening address is read from the info-level start line, so the level stays at info.
     env: { PATH: process.env.PATH ?? '', VITRAIL_HOST: '127.0.0.1', VITRAIL_PORT: '0', ...env, VITRAIL_LOG_LEVEL: 'info' },
