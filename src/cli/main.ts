@@ -3,6 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config/settings.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { importCommands } from './import-commands.js';
+import { OperationError } from '../ops/operation-error.js';
+import { backupCommand, restoreCommand } from './backup-commands.js';
+import { checkCommand } from './check-command.js';
+import { configCommand } from './config-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
@@ -17,7 +21,11 @@ const program = new Command('vitrail')
   .addCommand(serveCommand())
   .addCommand(userCommands())
   .addCommand(tokenCommands())
-  .addCommand(importCommands());
+  .addCommand(importCommands())
+  .addCommand(backupCommand())
+  .addCommand(restoreCommand())
+  .addCommand(checkCommand())
+  .addCommand(configCommand());
 
 try {
   await program.parseAsync(process.argv);
@@ -31,7 +39,7 @@ function reportFailure(error: unknown): number {
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof VitrailError) {
+  if (error instanceof VitrailError || error instanceof OperationError) {
     process.stderr.write(`error: ${error.message}\n`);
     return 1;
   }

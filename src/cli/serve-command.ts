@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 
-import { loadSettings } from '../config/settings.js';
+import { loadConfiguredSettings } from '../config/settings-file.js';
 import { createLogger } from '../logging/logger.js';
 import { startServer } from '../server.js';
 
@@ -10,9 +10,9 @@ const STOP_TIMEOUT_MS = 10_000;
 /** `vitrail serve`: runs the server until SIGTERM or SIGINT, then stops gracefully. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('start the server; settings come from VITRAIL_* environment variables')
+    .description('start the server; settings come from VITRAIL_* environment variables and the VITRAIL_CONFIG file')
     .action(async () => {
-      const settings = loadSettings();
+      const settings = loadConfiguredSettings().settings;
       const logger = createLogger({ level: settings.logLevel, pretty: settings.logPretty });
       const server = await startServer(settings, logger);
 

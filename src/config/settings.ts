@@ -1,6 +1,8 @@
 import path from 'node:path';
 
 import { DEFAULT_ALLOWED_TYPES } from '../media/media-types.js';
+import { InvalidValue } from './invalid-value.js';
+import { readOpsSettings, type OpsSettings } from './ops-settings.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -31,6 +33,8 @@ export interface Settings {
   readonly requestTimeoutMs: number;
   /** Days a deleted media stays in the trash before the scheduled purge removes it. */
   readonly trashRetentionDays: number;
+  /** Backup, maintenance, storage guards, metrics, TLS and proxy settings. */
+  readonly ops: OpsSettings;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
@@ -94,6 +98,8 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     problems.push('VITRAIL_ADMIN_EMAIL and VITRAIL_ADMIN_PASSWORD must be set together, or neither');
   }
 
+  const ops = readOpsSettings(read, problems, cwd);
+
   if (problems.length > 0) throw new SettingsError(problems);
 
   return Object.freeze({
@@ -111,11 +117,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     idleTimeoutMs,
     requestTimeoutMs,
     trashRetentionDays,
+    ops,
   });
 }
-
-/** A rejected value; the message says what is allowed, after "expected". */
-class InvalidValue extends Error {}
 
 function parseChoice<T extends string>(raw: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(raw)) throw new InvalidValue(`one of ${choices.join(', ')}`);

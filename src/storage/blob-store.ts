@@ -9,6 +9,11 @@ export interface ByteRange {
 export interface BlobInfo {
   readonly sha256: string;
   readonly size: number;
+  /**
+   * When the blob was last stored, if the store knows: an unreferenced blob this young may belong to an
+   * upload whose row is not committed yet, so cleanup leaves it alone.
+   */
+  readonly storedAt?: Date;
 }
 
 /**
@@ -18,7 +23,8 @@ export interface BlobInfo {
 export interface BlobStore {
   /**
    * Moves a fully written local file into the store under its SHA-256, or drops it when that blob is
-   * already stored. When this resolves, the blob is durable and readable; the local file is gone.
+   * already stored, refreshing its storedAt time. When this resolves, the blob is durable and readable;
+   * the local file is gone.
    */
   putFile(sha256: string, localPath: string): Promise<void>;
   /** Returns the blob's size, or null when it is not stored. */

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -19,6 +19,9 @@ export class LocalBlobStore implements BlobStore {
   async putFile(sha256: string, localPath: string): Promise<void> {
     const target = this.pathOf(sha256);
     if (await fileExists(target)) {
+      // A fresh mtime tells a concurrent orphan cleanup that this blob is about to be referenced again.
+      const now = new Date();
+      await utimes(target, now, now);
       await unlink(localPath);
       return;
     }
@@ -57,7 +60,7 @@ export class LocalBlobStore implements BlobStore {
         for await (const entry of await opendir(secondPath)) {
           if (!entry.isFile() || !isSha256(entry.name)) continue;
           const info = await stat(path.join(secondPath, entry.name));
-          yield { sha256: entry.name, size: info.size };
+          yield { sha256: entry.name, size: info.size, storedAt: info.mtime };
         }
       }
     }

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+
+import { checkIntegrity, formatCheckReport } from '../ops/integrity-check.js';
+import { systemClock } from '../time/clock.js';
+import { withVitrail } from './command-context.js';
+import { throttledProgress } from './progress-line.js';
+
+/** Exit status when damage remains, so scripts and monitoring can tell. */
+const EXIT_DAMAGE = 1;
+
+/** `vitrail check [--repair]`: verifies the database and every blob; exits 1 when something is wrong. */
+export function checkCommand(): Command {
+  return new Command('check')
+    .description('verify the database, every blob (size and SHA-256) and leftover files; exits 1 on damage')
+    .option('--repair', 'delete unreferenced blobs and staging leftovers older than VITRAIL_CLEANUP_GRACE')
+    .action(async (options: { repair?: boolean }) => {
+      await withVitrail(async (vitrail) => {
+        const report = throttledProgress((done) => `check: ${done} blobs verified`);
+        const result = await checkIntegrity({
+          db: vitrail.db,
+          blobs: vitrail.blobs,
+          stagingDir: vitrail.staging.directory,
+          clock: systemClock,
+          graceMs: vitrail.settings.ops.cleanupGraceMs,
+          repair: options.repair ?? false,
+          onProgress: (done) => report(done, Number.POSITIVE_INFINITY),
+        });
+        process.stdout.write(formatCheckReport(result));
+        if (!result.healthy) process.exitCode = EXIT_DAMAGE;
+      });
+    });
+}

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import pino from 'pino';
+
+import { loadSettings } from '../../src/config/settings.js';
+import { openVitrail, type Vitrail } from '../../src/vitrail.js';
+import { runCli } from '../support/cli.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { createBackup } from '../../src/ops/backup.js';
+import { systemClock } from '../../src/time/clock.js';
+import { eventually, rawMultipart, stagingLeftovers, upload } from '../support/uploads.js';
+import { bearer } from '../support/test-server.js';
+
+interface Uploaded {
+  readonly id: string;
+  readonly bytes: Buffer;
+}
+
+/** A small PDF whose random comment makes every upload a distinct blob. */
+function uniquePdf(size: number): Buffer {
+  return Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(size), Buffer.from('\n%%EOF\n')]);
+}
+
+async function uploadPdf(server: TestServer, name: string, size = 2048): Promise<Uploaded> {
+  const bytes = uniquePdf(size);
+  const response = await upload(server, { name, content: bytes });
+  assert.equal(response.status, 201, await response.clone().text());
+  const body = (await response.json()) as { id: string };
+  return { id: body.id, bytes };
+}
+
+/**
+ * Starts an upload that sends half its body, then waits for `gate` before sending the rest, so it is
+ * surely in flight while the test does something else.
+ */
+function gatedUpload(server: TestServer, name: string, gate: Promise<void>): Promise<Uploaded> {
+  const bytes = uniquePdf(64 * 1024);
+  const { body, contentType } = rawMultipart([
+    { headers: `Content-Disposition: form-data; name="file"; filename="${name}"`, body: bytes },
+  ]);
+  const half = Math.floor(body.length / 2);
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(body.subarray(0, half));
+      await gate;
+      controller.enqueue(body.subarray(half));
+      controller.close();
+    },
+  });
+  const request = fetch(`${server.url}/api/v1/media`, {
+    method: 'POST',
+    headers: { ...bearer(server.editorToken), 'content-type': contentType },
+    body: stream,
+    duplex: 'half',
+  } as RequestInit);
+  return request.then(async (response) => {
+    assert.equal(response.status, 201, await response.clone().text());
+    return { id: ((await response.json()) as { id: string }).id, bytes };
+  });
+}
+
+async function readBlob(vitrail: Vitrail, sha256: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await vitrail.blobs.openRead(sha256)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function openRestored(dataDir: string): Promise<Vitrail> {
+  return openVitrail(loadSettings({ VITRAIL_DATA_DIR: dataDir }), pino({ level: 'silent' }));
+}
+
+describe('vitrail backup and restore', () => {
+  let server: TestServer;
+  let workDir: string;
+
+  before(async () => {
+    server = await startTestServer();
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-backup-test-'));
+  });
+  after(async () => {
+    await server.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('restores every acknowledged upload byte for byte while uploads are in flight', async () => {
+    const acknowledged: Uploaded[] = [];
+    for (let index = 0; index < 5; index += 1) acknowledged.push(await uploadPdf(server, `avant-${index}.pdf`));
+
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const inFlight = Array.from({ length: 20 }, (_, index) => gatedUpload(server, `pendant-${index}.pdf`, gate));
+    await eventually(async () => (await stagingLeftovers(server)).length === 20, 10_000);
+
+    // The gate opens as the backup starts, so the uploads finish while it runs.
+    const archive = path.join(workDir, 'full.tar');
+    const backup = createBackup({ dataDir: server.dataDir, blobs: server.server.vitrail.blobs, file: archive, clock: systemClock });
+    openGate();
+    const [result, lateUploads] = await Promise.all([backup, Promise.all(inFlight)]);
+    assert.ok(result.manifest.blobs.length >= acknowledged.length);
+
+    const restoredDir = path.join(workDir, 'restored');
+    const restore = await runCli(['restore', archive, '--data-dir', restoredDir], {});
+    assert.equal(restore.code, 0, restore.stderr);
+
+    const restored = await openRestored(restoredDir);
+    try {
+      for (const item of acknowledged) {
+        const row = await restored.db.selectFrom('media').selectAll().where('id', '=', item.id).executeTakeFirst();
+        assert.ok(row !== undefined, `media ${item.id} acknowledged before the backup is missing`);
+        assert.deepEqual(await readBlob(restored, row.sha256), item.bytes);
+        const original = await server.server.vitrail.db.selectFrom('media').selectAll().where('id', '=', item.id).executeTakeFirstOrThrow();
+        assert.deepEqual(row, original);
+      }
+      // An upload that finished during the backup may or may not be in it, but when it is, it is whole.
+      for (const item of lateUploads) {
+        const row = await restored.db.selectFrom('media').selectAll().where('id', '=', item.id).executeTakeFirst();
+        if (row !== undefined) assert.deepEqual(await readBlob(restored, row.sha256), item.bytes);
+      }
+    } finally {
+      await restored.close();
+    }
+
+    const check = await runCli(['check'], { VITRAIL_DATA_DIR: restoredDir });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
+
+  it('makes an incremental backup holding only new blobs', async () => {
+    const full = path.join(workDir, 'base.tar');
+    assert.equal((await runCli(['backup', full], { VITRAIL_DATA_DIR: server.dataDir })).code, 0);
+    const added = await uploadPdf(server, 'nouveau.pdf');
+
+    const incremental = path.join(workDir, 'incremental.tar');
+    const result = await runCli(['backup', incremental, '--since', full], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /incremental to .*: database, 1 of \d+ blobs/);
+
+    const withoutBase = await runCli(['restore', incremental, '--data-dir', path.join(workDir, 'no-base')], {});
+    assert.equal(withoutBase.code, 1);
+    assert.match(withoutBase.stderr, /needs the earlier backup/);
+
+    const restoredDir = path.join(workDir, 'incremental-restored');
+    const restore = await runCli(['restore', incremental, '--base', full, '--data-dir', restoredDir], {});
+    assert.equal(restore.code, 0, restore.stderr);
+    const restored = await openRestored(restoredDir);
+    try {
+      const row = await restored.db.selectFrom('media').selectAll().where('id', '=', added.id).executeTakeFirstOrThrow();
+      assert.deepEqual(await readBlob(restored, row.sha256), added.bytes);
+      const count = await restored.db.selectFrom('media').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+      const originalCount = await server.server.vitrail.db.selectFrom('media').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+      assert.equal(Number(count.count), Number(originalCount.count));
+    } finally {
+      await restored.close();
+    }
+  });
+
+  it('refuses a data directory that is not empty unless forced', async () => {
+    const archive = path.join(workDir, 'again.tar');
+    assert.equal((await runCli(['backup', archive], { VITRAIL_DATA_DIR: server.dataDir })).code, 0);
+    const target = path.join(workDir, 'busy');
+    await runCli(['restore', archive, '--data-dir', target], {});
+    await writeFile(path.join(target, 'note.txt'), 'keep me');
+
+    const refused = await runCli(['restore', archive, '--data-dir', target], {});
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is not empty .*--force/);
+
+    const forced = await runCli(['restore', archive, '--data-dir', target, '--force'], {});
+    assert.equal(forced.code, 0, forced.stderr);
+  });
+
+  it('rejects a damaged archive and leaves no database behind', async () => {
+    const archive = path.join(workDir, 'damaged.tar');
+    assert.equal((await runCli(['backup', archive], { VITRAIL_DATA_DIR: server.dataDir })).code, 0);
+    const bytes = await readFile(archive);
+    // Flips one byte of the last blob's content, which starts one 512-byte tar header after its name.
+    const position = bytes.lastIndexOf('blobs/') + 512 + 100;
+    bytes[position] = (bytes[position] ?? 0) ^ 0xff;
+    await writeFile(archive, bytes);
+
+    const target = path.join(workDir, 'from-damaged');
+    const result = await runCli(['restore', archive, '--data-dir', target], {});
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /is damaged/);
+    assert.ok(!(await readdir(target)).includes('vitrail.db'));
+  });
+});
