@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
+import { runCli } from '../support/cli.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { upload } from '../support/uploads.js';
+
+async function uploadPdf(server: TestServer, name: string): Promise<{ id: string; sha256: string }> {
+  const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(4096), Buffer.from('\n%%EOF\n')]);
+  const response = await upload(server, { name, content: bytes });
+  assert.equal(response.status, 201);
+  return (await response.json()) as { id: string; sha256: string };
+}
+
+/** Stores bytes no row references, as an upload interrupted between its blob and its row would. */
+async function storeOrphan(server: TestServer, ageMs: number): Promise<string> {
+  const bytes = randomBytes(1000);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const staged = path.join(server.dataDir, 'tmp', 'orphan.part');
+  await writeFile(staged, bytes);
+  await server.server.vitrail.blobs.putFile(sha256, staged);
+  const when = new Date(Date.now() - ageMs);
+  await utimes(blobStore(server).pathOf(sha256), when, when);
+  return sha256;
+}
+
+function blobStore(server: TestServer): LocalBlobStore {
+  return server.server.vitrail.blobs as LocalBlobStore;
+}
+
+const HOUR_MS = 3_600_000;
+
+describe('vitrail check', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('passes on a healthy data directory', async () => {
+    await uploadPdf(server, 'sain.pdf');
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /Database integrity \(PRAGMA integrity_check\): ok/);
+    assert.match(result.stdout, /Result: no damage found\./);
+  });
+
+  it('names a corrupt blob and a missing one and exits 1', async () => {
+    const corrupt = await uploadPdf(server, 'abime.pdf');
+    const missing = await uploadPdf(server, 'perdu.pdf');
+    const corruptPath = blobStore(server).pathOf(corrupt.sha256);
+    const bytes = await readFile(corruptPath);
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    await writeFile(corruptPath, bytes);
+    await unlink(blobStore(server).pathOf(missing.sha256));
+
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stdout, new RegExp(`DAMAGE .*blob-corrupt .*${corrupt.sha256}.*media ${corrupt.id}`));
+    assert.match(result.stdout, new RegExp(`DAMAGE .*blob-missing .*${missing.sha256}.*media ${missing.id}`));
+    assert.match(result.stdout, /2 damaged item\(s\) that --repair cannot fix/);
+
+    const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(repair.code, 1, 'repair must not hide damage it cannot fix');
+    assert.ok((await stat(corruptPath)).isFile(), 'repair must not delete a referenced blob, even a corrupt one');
+
+    // Puts the corrupt blob right again and the missing one back, for the next tests.
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    await writeFile(corruptPath, bytes);
+    await server.server.vitrail.db.deleteFrom('media').where('id', '=', missing.id).execute();
+  });
+
+  it('repairs old orphans and staging leftovers but not young ones', async () => {
+    const oldOrphan = await storeOrphan(server, 7 * HOUR_MS);
+    const youngOrphan = await storeOrphan(server, 60_000);
+    const oldLeftover = path.join(server.dataDir, 'tmp', 'old.part');
+    const youngLeftover = path.join(server.dataDir, 'tmp', 'young.part');
+    await writeFile(oldLeftover, 'interrupted');
+    await writeFile(youngLeftover, 'in progress');
+    const old = new Date(Date.now() - 7 * HOUR_MS);
+    await utimes(oldLeftover, old, old);
+
+    const before = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(before.code, 1);
+    assert.match(before.stdout, new RegExp(`TO REPAIR .*blob-orphan .*${oldOrphan}`));
+    assert.match(before.stdout, new RegExp(`IN FLIGHT .*blob-orphan .*${youngOrphan}`));
+    assert.match(before.stdout, /TO REPAIR .*staging-leftover .*old\.part/);
+
+    const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(repair.code, 0, repair.stdout);
+    assert.match(repair.stdout, new RegExp(`REPAIRED .*blob-orphan .*${oldOrphan}`));
+    assert.equal(await server.server.vitrail.blobs.stat(oldOrphan), null);
+    assert.notEqual(await server.server.vitrail.blobs.stat(youngOrphan), null);
+    await assert.rejects(stat(oldLeftover), { code: 'ENOENT' });
+    assert.ok((await stat(youngLeftover)).isFile());
+    await unlink(youngLeftover);
+  });
+});
