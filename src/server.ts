@@ -5,6 +5,9 @@ import type { Settings } from './config/settings.js';
 import { buildApp } from './http/app.js';
 import { maskEmail } from './logging/logger.js';
 import { findPublicUrlWarnings } from './config/public-url-warnings.js';
+import { createMaintenanceScheduler } from './ops/maintenance-tasks.js';
+import type { MaintenanceScheduler } from './ops/maintenance.js';
+import { systemClock } from './time/clock.js';
 import { openVitrail, type OpenOptions, type Vitrail } from './vitrail.js';
 
 export interface RunningServer {
@@ -12,6 +15,8 @@ export interface RunningServer {
   readonly vitrail: Vitrail;
   /** Base URL the server listens on, such as http://127.0.0.1:8080. */
   readonly address: string;
+  /** The in-process maintenance schedule; started unless VITRAIL_MAINTENANCE is off. */
+  readonly maintenance: MaintenanceScheduler;
   /** Stops taking requests, lets running ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -32,12 +37,16 @@ export async function startServer(settings: Settings, logger: Logger, options: O
     if (settings.port === 0 && !settings.publicUrlIsSet) vitrail.links.useListeningAddress(address);
     for (const warning of findPublicUrlWarnings(vitrail.links.base)) logger.warn({ publicUrl: vitrail.links.base }, warning);
     logger.info({ address, publicUrl: vitrail.links.base, dataDir: settings.dataDir }, 'Vitrail started');
+    const maintenance = createMaintenanceScheduler(vitrail, options.clock ?? systemClock);
+    if (settings.ops.maintenance) maintenance.start();
 
     return {
       app,
       vitrail,
       address,
+      maintenance,
       close: async () => {
+        await maintenance.stop();
         await app.close();
         await vitrail.close();
         logger.info('Vitrail stopped');

@@ -21,6 +21,7 @@ import { LegacyUrlResolver } from './drupal/legacy-urls.js';
 import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
 import { MediaPurge } from './media/media-purge.js';
+import { backupBeforeMigration } from './ops/pre-migration-backup.js';
 import { MediaService } from './media/media-service.js';
 import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -59,6 +60,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
 
   const db = openSqliteDatabase(settings.dataDir);
   try {
+    await backupBeforeMigration(db, settings, logger, clock.now());
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   } catch (error) {

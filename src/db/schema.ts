@@ -14,6 +14,7 @@ export interface DatabaseSchema {
   media_fetch_counts: MediaFetchCountsTable;
   legacy_paths: LegacyPathsTable;
   drupal_imports: DrupalImportsTable;
+  maintenance_leases: MaintenanceLeasesTable;
 }
 
 export type Role = 'admin' | 'editor';
@@ -131,6 +132,19 @@ export interface DrupalImportsTable {
   /** Drupal user name of the owner when no Vitrail user has their e-mail address. */
   drupal_owner: string | null;
   imported_at: string;
+}
+
+/** Single-runner state of one maintenance task; timestamps are ISO 8601. */
+export interface MaintenanceLeasesTable {
+  task: string;
+  /** Instance running the task now, or null. */
+  holder: string | null;
+  /** After this time another instance may take the task over, as its holder is presumed dead. */
+  lease_expires_at: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  /** JSON of what the last run did, or its error. */
+  last_outcome: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 
 import * as initial from './0001-initial.js';
 import * as permanentLinks from './0005-permanent-links.js';
+import * as maintenanceLeases from './0006-maintenance-leases.js';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply, and a shipped migration never
@@ -10,6 +11,7 @@ import * as permanentLinks from './0005-permanent-links.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0005-permanent-links': permanentLinks,
+  '0006-maintenance-leases': maintenanceLeases,
 };
 
 export const migrationProvider: MigrationProvider = {
