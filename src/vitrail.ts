@@ -22,6 +22,7 @@ import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
 import { MediaPurge } from './media/media-purge.js';
 import { backupBeforeMigration } from './ops/pre-migration-backup.js';
+import { StorageGuard } from './ops/storage-guard.js';
 import { MediaService } from './media/media-service.js';
 import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -86,6 +87,13 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     purge: new MediaPurge(purgeRecords, blobs, logger),
     fetches,
     trashRetentionDays: settings.trashRetentionDays,
+    uploadGuard: new StorageGuard({
+      db,
+      dataDir: settings.dataDir,
+      minFreeDiskBytes: settings.ops.minFreeDiskBytes,
+      userQuotaBytes: settings.ops.userQuotaBytes,
+      storageQuotaBytes: settings.ops.storageQuotaBytes,
+    }),
   });
 
   const legacyPaths = new LegacyPathRepository(db);

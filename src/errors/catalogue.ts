@@ -104,6 +104,18 @@ export const ERROR_CATALOGUE = {
     status: 400,
     template: 'The Drupal import cannot start: {reason}. Check the paths given to "vitrail import drupal".',
   },
+  VITRAIL_STORAGE_FULL: {
+    status: 507,
+    template: 'The server is short of disk space ({free} free, at least {floor} required), so uploads are paused until an operator frees space; existing media are still served.',
+  },
+  VITRAIL_USER_QUOTA_EXCEEDED: {
+    status: 413,
+    template: 'This file ({size}) would take your media past your quota of {quota} ({used} already used): delete media you no longer need, or ask an operator to raise VITRAIL_USER_QUOTA.',
+  },
+  VITRAIL_STORAGE_QUOTA_EXCEEDED: {
+    status: 413,
+    template: 'This file ({size}) would take the server past its storage quota of {quota} ({used} already used): ask an operator to free space or raise VITRAIL_STORAGE_QUOTA.',
+  },
   VITRAIL_INTERNAL: {
     status: 500,
     template: 'An internal error occurred; the server log has the details under request id {requestId}.',

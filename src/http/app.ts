@@ -7,6 +7,7 @@ import { Authenticator } from './authentication.js';
 import { registerErrorHandler } from './error-handler.js';
 import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
+import { registerUnreadBodyClose } from './unread-body.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { legacyRoutes } from './routes/legacy-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
@@ -49,6 +50,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   app.server.headersTimeout = settings.headersTimeoutMs;
 
   registerRequestLog(app);
+  registerUnreadBodyClose(app);
   registerErrorHandler(app, { maxUploadBytes: settings.maxUploadBytes });
 
   await app.register(multipart, {

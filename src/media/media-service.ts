@@ -10,6 +10,7 @@ import type { MediaVersionRepository } from '../db/repositories/media-version-re
 import type { MediaRow, MediaVersionRow, Visibility } from '../db/schema.js';
 import { describeBytes, VitrailError } from '../errors/catalogue.js';
 import type { ImageProbe } from '../images/image-probe.js';
+import type { UploadGuard } from '../ops/storage-guard.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
@@ -40,6 +41,10 @@ export interface MediaServiceDependencies {
   readonly fetches: FetchCounter;
   /** Days a media stays in the trash before purgeExpiredTrash removes it. */
   readonly trashRetentionDays: number;
+  /** Free disk space and quota checks; absent means no limit besides the upload size. */
+  readonly uploadGuard?: UploadGuard;
+  /** Counts accepted uploads and their bytes. */
+  readonly uploadMetrics?: { recordUpload(bytes: number): void };
 }
 
 /**
@@ -87,11 +92,12 @@ export class MediaService {
 
   /** Streams an upload to the staging area within the size limit. */
   async receiveUpload(source: Readable): Promise<StagedFile> {
+    await this.deps.uploadGuard?.checkDiskSpace();
     try {
       return await this.deps.staging.receive(source, this.deps.maxUploadBytes);
     } catch (error) {
       if (error instanceof StagedFileTooLargeError) throw this.tooLargeError();
-      throw error;
+      throw this.deps.uploadGuard?.translateWriteError(error) ?? error;
     }
   }
 
@@ -115,11 +121,18 @@ export class MediaService {
       const alt = cleanAlt(fields.alt ?? '');
       const checked = await this.checkUpload(staged, fields.fileName);
 
+      await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
+
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const now = this.deps.clock.now().toISOString();
       const row = newMediaRow(checked, { visibility, alt, createdBy: principal.userId, createdAt: now, updatedAt: now });
-      await this.deps.media.insert(row);
+      try {
+        await this.deps.media.insert(row);
+      } catch (error) {
+        throw this.deps.uploadGuard?.translateWriteError(error) ?? error;
+      }
+      this.deps.uploadMetrics?.recordUpload(row.size);
       this.deps.logger.info({ mediaId: row.id, sha256: row.sha256, size: row.size, mime: row.mime, userId: principal.userId }, 'media uploaded');
       return row;
     } finally {
@@ -143,6 +156,7 @@ export class MediaService {
       const media = await this.requireMedia(id);
       if (media.trashed_at !== null) throw new VitrailError('VITRAIL_MEDIA_IN_TRASH', { id });
       const checked = await this.checkUpload(staged, fileName);
+      await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
 
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
