@@ -5,6 +5,7 @@ import type { Settings } from './config/settings.js';
 import { buildApp } from './http/app.js';
 import { maskEmail } from './logging/logger.js';
 import { findPublicUrlWarnings } from './config/public-url-warnings.js';
+import { startMetricsListener } from './ops/http-metrics.js';
 import { createMaintenanceScheduler } from './ops/maintenance-tasks.js';
 import type { MaintenanceScheduler } from './ops/maintenance.js';
 import { systemClock } from './time/clock.js';
@@ -17,6 +18,8 @@ export interface RunningServer {
   readonly address: string;
   /** The in-process maintenance schedule; started unless VITRAIL_MAINTENANCE is off. */
   readonly maintenance: MaintenanceScheduler;
+  /** Base URL of the separate /metrics listener, or null when /metrics is off or on the main address. */
+  readonly metricsAddress: string | null;
   /** Stops taking requests, lets running ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -39,14 +42,19 @@ export async function startServer(settings: Settings, logger: Logger, options: O
     logger.info({ address, publicUrl: vitrail.links.base, dataDir: settings.dataDir }, 'Vitrail started');
     const maintenance = createMaintenanceScheduler(vitrail, options.clock ?? systemClock);
     if (settings.ops.maintenance) maintenance.start();
+    const metricsListen = settings.ops.metrics.enabled ? settings.ops.metrics.listen : null;
+    const metricsListener = metricsListen === null ? null : await startMetricsListener(vitrail.metrics, metricsListen.host, metricsListen.port);
+    if (metricsListener !== null) logger.info({ address: metricsListener.address }, 'metrics listening');
 
     return {
       app,
       vitrail,
       address,
       maintenance,
+      metricsAddress: metricsListener?.address ?? null,
       close: async () => {
         await maintenance.stop();
+        await metricsListener?.close();
         await app.close();
         await vitrail.close();
         logger.info('Vitrail stopped');

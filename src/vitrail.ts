@@ -22,6 +22,7 @@ import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
 import { MediaPurge } from './media/media-purge.js';
 import { backupBeforeMigration } from './ops/pre-migration-backup.js';
+import { VitrailMetrics } from './ops/metrics.js';
 import { StorageGuard } from './ops/storage-guard.js';
 import { MediaService } from './media/media-service.js';
 import { PublicLinks } from './media/public-links.js';
@@ -44,6 +45,7 @@ export interface Vitrail {
   readonly legacyPaths: LegacyPathRepository;
   readonly legacyUrls: LegacyUrlResolver;
   readonly drupalImporter: DrupalImporter;
+  readonly metrics: VitrailMetrics;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,14 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     throw error;
   }
 
+  const storageGuard = new StorageGuard({
+    db,
+    dataDir: settings.dataDir,
+    minFreeDiskBytes: settings.ops.minFreeDiskBytes,
+    userQuotaBytes: settings.ops.userQuotaBytes,
+    storageQuotaBytes: settings.ops.storageQuotaBytes,
+  });
+  const metrics = new VitrailMetrics({ usedBytes: () => storageGuard.usedBytes(null), freeBytes: () => storageGuard.freeBytes() });
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
@@ -87,13 +97,8 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     purge: new MediaPurge(purgeRecords, blobs, logger),
     fetches,
     trashRetentionDays: settings.trashRetentionDays,
-    uploadGuard: new StorageGuard({
-      db,
-      dataDir: settings.dataDir,
-      minFreeDiskBytes: settings.ops.minFreeDiskBytes,
-      userQuotaBytes: settings.ops.userQuotaBytes,
-      storageQuotaBytes: settings.ops.storageQuotaBytes,
-    }),
+    uploadGuard: storageGuard,
+    uploadMetrics: metrics,
   });
 
   const legacyPaths = new LegacyPathRepository(db);
@@ -121,6 +126,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     legacyPaths,
     legacyUrls: new LegacyUrlResolver(legacyPaths, noStyleVariants),
     drupalImporter,
+    metrics,
     close: async () => {
       await fetches.flush();
       await db.destroy();

@@ -7,6 +7,7 @@ import { OperationError } from '../ops/operation-error.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
 import { checkCommand } from './check-command.js';
 import { configCommand } from './config-command.js';
+import { tlsCommands } from './tls-commands.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
@@ -25,7 +26,8 @@ const program = new Command('vitrail')
   .addCommand(backupCommand())
   .addCommand(restoreCommand())
   .addCommand(checkCommand())
-  .addCommand(configCommand());
+  .addCommand(configCommand())
+  .addCommand(tlsCommands());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
+import { registerHttpMetrics, metricsRoutes } from '../ops/http-metrics.js';
+import { httpsOptions } from '../ops/tls.js';
 import type { Vitrail } from '../vitrail.js';
 import { registerApiDocs } from './api-docs.js';
 import { Authenticator } from './authentication.js';
@@ -44,13 +46,18 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     requestTimeout: settings.requestTimeoutMs,
     // Reject unknown JSON properties instead of silently dropping them, so a typo fails loudly.
     ajv: { customOptions: { removeAdditional: false } },
-  });
+    // Fastify 5 accepts a hop count at run time, although its type declaration omits number.
+    trustProxy: settings.ops.trustProxy as boolean | string[],
+    ...httpsOptions(settings.ops.tls),
+    // With `https`, Fastify types the instance over https.Server; routes and hooks are the same.
+  }) as unknown as FastifyInstance;
 
   // Node checks this deadline on its connection sweep, every 30 seconds by default.
   app.server.headersTimeout = settings.headersTimeoutMs;
 
   registerRequestLog(app);
   registerUnreadBodyClose(app);
+  registerHttpMetrics(app, vitrail.metrics);
   registerErrorHandler(app, { maxUploadBytes: settings.maxUploadBytes });
 
   await app.register(multipart, {
@@ -63,6 +70,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
+  if (settings.ops.metrics.enabled && settings.ops.metrics.listen === null) await app.register(metricsRoutes, { metrics: vitrail.metrics });
   await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
   await app.register(legacyRoutes, {
     media: vitrail.media,

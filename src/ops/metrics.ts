@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface StorageReadings {
+  /** Bytes of media stored, trash included. */
+  usedBytes(): Promise<number>;
+  /** Bytes free on the data directory's file system. */
+  freeBytes(): Promise<number>;
+}
+
+/**
+ * The metrics of one Vitrail process, in its own registry so several servers in one process (the tests)
+ * do not share counters. Other areas increment these directly: image processing observes
+ * `imageProcessingSeconds`, the variant cache counts `variantCacheHits` and `variantCacheMisses`.
+ */
+export class VitrailMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'vitrail_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bytesServed = new Counter({
+    name: 'vitrail_http_response_bytes_total',
+    help: 'Bytes of response bodies declared by Content-Length, by route pattern',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
+  readonly uploads = new Counter({
+    name: 'vitrail_uploads_total',
+    help: 'Uploads accepted and stored as media',
+    registers: [this.registry],
+  });
+
+  readonly uploadBytes = new Counter({
+    name: 'vitrail_upload_bytes_total',
+    help: 'Bytes of uploads accepted and stored as media',
+    registers: [this.registry],
+  });
+
+  readonly imageProcessingSeconds = new Histogram({
+    name: 'vitrail_image_processing_seconds',
+    help: 'Time spent decoding, transforming and encoding images, by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly variantCacheHits = new Counter({
+    name: 'vitrail_variant_cache_hits_total',
+    help: 'Image variants served from the cache',
+    registers: [this.registry],
+  });
+
+  readonly variantCacheMisses = new Counter({
+    name: 'vitrail_variant_cache_misses_total',
+    help: 'Image variants that had to be computed',
+    registers: [this.registry],
+  });
+
+  constructor(storage: StorageReadings) {
+    new Gauge({
+      name: 'vitrail_storage_used_bytes',
+      help: 'Bytes of media stored, trash included',
+      registers: [this.registry],
+      async collect() {
+        this.set(await storage.usedBytes());
+      },
+    });
+    new Gauge({
+      name: 'vitrail_storage_free_bytes',
+      help: 'Bytes free on the file system of the data directory',
+      registers: [this.registry],
+      async collect() {
+        this.set(await storage.freeBytes());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'vitrail_' });
+  }
+
+  recordUpload(bytes: number): void {
+    this.uploads.inc();
+    this.uploadBytes.inc(bytes);
+  }
+}

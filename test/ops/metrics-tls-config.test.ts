@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { loadConfiguredSettings } from '../../src/config/settings-file.js';
+import { SettingsError } from '../../src/config/settings.js';
+import { runCli } from '../support/cli.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { MINIMAL_PDF, upload } from '../support/uploads.js';
+
+const run = promisify(execFile);
+
+function sampleValue(metrics: string, series: string): number {
+  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+describe('GET /metrics', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('counts a request that was made, and uploads', async () => {
+    const series = 'vitrail_http_requests_total{method="GET",route="/healthz",status="200"}';
+    const before = sampleValue(await (await fetch(`${server.url}/metrics`)).text(), series);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    assert.equal((await upload(server, { name: 'compte.pdf', content: MINIMAL_PDF })).status, 201);
+
+    const response = await fetch(`${server.url}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    assert.equal(sampleValue(text, series), before + 1);
+    assert.equal(sampleValue(text, 'vitrail_uploads_total'), 1);
+    assert.equal(sampleValue(text, 'vitrail_upload_bytes_total'), Buffer.byteLength(MINIMAL_PDF));
+    assert.ok(sampleValue(text, 'vitrail_storage_used_bytes') >= Buffer.byteLength(MINIMAL_PDF));
+    assert.match(text, /^vitrail_variant_cache_hits_total 0$/m);
+  });
+
+  it('labels unknown URLs as unmatched, not by path', async () => {
+    await fetch(`${server.url}/no/such/page-123`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(text, /route="unmatched",status="404"/);
+    assert.doesNotMatch(text, /page-123/);
+  });
+});
+
+describe('metrics settings', () => {
+  it('turns /metrics off', async () => {
+    const server = await startTestServer({ VITRAIL_METRICS: 'off' });
+    try {
+      assert.equal((await fetch(`${server.url}/metrics`)).status, 404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves /metrics on its own port', async () => {
+    const server = await startTestServer({ VITRAIL_METRICS_PORT: '0' });
+    try {
+      assert.equal((await fetch(`${server.url}/metrics`)).status, 404);
+      const separate = server.server.metricsAddress;
+      assert.ok(separate !== null);
+      const response = await fetch(`${separate}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(await response.text(), /vitrail_http_requests_total/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('HTTPS with a self-signed certificate', () => {
+  let workDir: string;
+
+  before(async () => {
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-tls-'));
+  });
+  after(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('answers curl --cacert', async () => {
+    const generated = await runCli(['tls', 'self-signed', '--out', workDir], {});
+    assert.equal(generated.code, 0, generated.stderr);
+    assert.match(generated.stderr, /for internal tests only/);
+
+    const server = await startTestServer({
+      VITRAIL_TLS_CERT: path.join(workDir, 'cert.pem'),
+      VITRAIL_TLS_KEY: path.join(workDir, 'key.pem'),
+    });
+    try {
+      assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const { stdout } = await run('curl', ['--silent', '--show-error', '--cacert', path.join(workDir, 'cert.pem'), `${server.url}/healthz`]);
+      assert.deepEqual(JSON.parse(stdout), { status: 'ok', checks: { database: 'ok', dataDir: 'ok' } });
+      await assert.rejects(run('curl', ['--silent', '--show-error', `${server.url}/healthz`]), 'curl must reject the certificate without --cacert');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('settings file', () => {
+  let workDir: string;
+
+  before(async () => {
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-config-'));
+  });
+  after(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('reads the file, lets the environment win, and tells where each value came from', async () => {
+    const file = path.join(workDir, 'vitrail.toml');
+    await writeFile(
+      file,
+      ['port = 9000', 'public_url = "https://media.example.org"', 'admin_email = "admin@example.org"', 'admin_password = "s3cret-value"', '', '[tls]', 'cert = "/etc/vitrail/cert.pem"', 'key = "/etc/vitrail/key.pem"', ''].join('\n'),
+    );
+    const configured = loadConfiguredSettings({ VITRAIL_CONFIG: file, VITRAIL_PORT: '9100' }, workDir);
+    assert.equal(configured.settings.port, 9100);
+    assert.equal(configured.settings.publicUrl, 'https://media.example.org');
+    assert.deepEqual(configured.settings.ops.tls, { certFile: '/etc/vitrail/cert.pem', keyFile: '/etc/vitrail/key.pem' });
+    const origin = (variable: string) => configured.origins.find((entry) => entry.variable === variable)?.source;
+    assert.equal(origin('VITRAIL_PORT'), 'environment');
+    assert.equal(origin('VITRAIL_PUBLIC_URL'), 'file');
+    assert.equal(origin('VITRAIL_HOST'), 'default');
+
+    const printed = await runCli(['config'], { VITRAIL_CONFIG: file, VITRAIL_PORT: '9100', VITRAIL_DATA_DIR: path.join(workDir, 'data') });
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /VITRAIL_PORT\s+9100\s+environment/);
+    assert.match(printed.stdout, /VITRAIL_PUBLIC_URL\s+https:\/\/media\.example\.org\s+file /);
+    assert.match(printed.stdout, /VITRAIL_ADMIN_PASSWORD\s+\*{8}\s+file /);
+    assert.doesNotMatch(printed.stdout, /s3cret-value/);
+  });
+
+  it('names an unknown key and a bad value', async () => {
+    const file = path.join(workDir, 'bad.toml');
+    await writeFile(file, 'prot = 80\n');
+    assert.throws(() => loadConfiguredSettings({ VITRAIL_CONFIG: file }, workDir), (error: unknown) => {
+      assert.ok(error instanceof SettingsError);
+      assert.match(error.message, /"prot" is not a setting/);
+      return true;
+    });
+    await writeFile(file, 'port = "eighty"\n');
+    assert.throws(() => loadConfiguredSettings({ VITRAIL_CONFIG: file }, workDir), /VITRAIL_PORT="eighty" is invalid/);
+  });
+});
