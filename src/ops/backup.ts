@@ -36,7 +36,7 @@ export interface BackupRequest {
   readonly blobs: BlobStore;
   /** Archive to write; it appears only once complete and synced. */
   readonly file: string;
-  /** Earlier backup: blobs it (or its own bases) holds are listed in the manifest but not copied again. */
+  /** Earlier backup: blobs it or its own bases contain are listed in the manifest but not copied again. */
   readonly since?: string;
   readonly clock: Clock;
   readonly onProgress?: (progress: BackupProgress) => void;

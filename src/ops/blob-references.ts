@@ -62,7 +62,7 @@ export async function listReferencedBlobs(
   return blobs;
 }
 
-/** Tells whether any row references a blob now; repair asks again just before it deletes one. */
+/** Checks whether any row references a blob now, so that repair can check again just before it deletes one. */
 export async function isBlobReferenced(
   db: Database,
   sha256: string,

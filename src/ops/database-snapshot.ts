@@ -21,8 +21,8 @@ export async function snapshotDatabase(dataDir: string, targetFile: string): Pro
   } finally {
     source.close();
   }
-  // The copy keeps the source's WAL mode; rollback-journal mode makes it one self-contained file that a
-  // read-only connection can open without creating -wal and -shm files beside it.
+  // The copy keeps the source's WAL mode. Rollback-journal mode makes it one self-contained file, which a
+  // read-only connection opens without creating -wal and -shm files beside it.
   const copy = new SqliteDatabase(targetFile, { fileMustExist: true });
   try {
     copy.pragma('journal_mode = DELETE');

@@ -5,7 +5,7 @@ import type { VitrailMetrics } from './metrics.js';
 /** Label of requests that matched no route, so scanners cannot create a series per URL. */
 const UNMATCHED_ROUTE = 'unmatched';
 
-/** Counts every response by route pattern (never the raw URL, which holds media ids) and status. */
+/** Counts every response by route pattern and status. The raw URL is never a label, since it contains media ids. */
 export function registerHttpMetrics(app: FastifyInstance, metrics: VitrailMetrics): void {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
@@ -23,7 +23,7 @@ export async function metricsRoutes(app: FastifyInstance, options: { readonly me
   });
 }
 
-/** A separate listener for /metrics, so it can sit on an address that only the monitoring reaches. */
+/** Starts a separate listener for /metrics, on an address that only the monitoring reaches. */
 export async function startMetricsListener(metrics: VitrailMetrics, host: string, port: number): Promise<{ address: string; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   await app.register(metricsRoutes, { metrics });

@@ -12,7 +12,7 @@ import { createBackup } from './backup.js';
 import { MaintenanceScheduler, maintenanceTask, type TaskOutcome } from './maintenance.js';
 
 /**
- * The maintenance schedule of a server: one `register` line per task, with its interval from the
+ * Creates the maintenance schedule of a server: one `register` line per task, with its interval from the
  * settings. Tasks of other areas (trash purge, share link expiry, resumable upload expiry, variant cache
  * size cap) are registered here the same way.
  */

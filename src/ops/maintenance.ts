@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import type { Clock } from '../time/clock.js';
 
-/** What a task run did, as plain JSON: logged and kept in the task's lease row. */
+/** Summary of a task run as plain JSON, logged and kept in the task's lease row. */
 export type TaskOutcome = Readonly<Record<string, unknown>>;
 
 export interface MaintenanceTask {

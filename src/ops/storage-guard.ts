@@ -24,7 +24,7 @@ export interface StorageGuardOptions {
 /**
  * Guards uploads only: reads never consult it, so existing media keep being served when the disk fills.
  * Quotas count the size of every media row, trash included, because trashed media still use the disk
- * until they are purged; identical files stored once still count once per media.
+ * until they are purged. Identical files stored once still count once per media.
  */
 export class StorageGuard implements UploadGuard {
   constructor(private readonly options: StorageGuardOptions) {}

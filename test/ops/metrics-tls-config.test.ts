@@ -119,7 +119,7 @@ describe('settings file', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('reads the file, lets the environment win, and tells where each value came from', async () => {
+  it('merges file and environment with sources', async () => {
     const file = path.join(workDir, 'vitrail.toml');
     await writeFile(
       file,
