@@ -132,8 +132,11 @@ async function verifyBlob(blob: BlobInfo, references: ReferencedBlob, blobs: Blo
 }
 
 async function handleOrphan(blob: BlobInfo, request: CheckRequest): Promise<Finding> {
-  const ageMs = blob.storedAt === undefined ? Number.POSITIVE_INFINITY : request.clock.now().getTime() - blob.storedAt.getTime();
   const base = { kind: 'blob-orphan' as const, subject: blob.sha256 };
+  if (blob.storedAt === undefined) {
+    return { ...base, state: 'in-flight', detail: 'no row references it, but the store does not say when it was stored, so it is left alone' };
+  }
+  const ageMs = request.clock.now().getTime() - blob.storedAt.getTime();
   if (ageMs < request.graceMs) {
     return { ...base, state: 'in-flight', detail: `no row references it yet, stored ${describeAge(ageMs)} ago: probably an upload in progress, left alone` };
   }

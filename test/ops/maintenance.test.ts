@@ -15,6 +15,9 @@ import { checkpointDatabase, removeStaleStagingFiles } from '../../src/ops/maint
 import { MaintenanceScheduler, maintenanceTask } from '../../src/ops/maintenance.js';
 import type { Clock } from '../../src/time/clock.js';
 import { openVitrail } from '../../src/vitrail.js';
+import { readManifest } from '../../src/ops/backup-manifest.js';
+import { startTestServer } from '../support/test-server.js';
+import { MINIMAL_PDF, upload } from '../support/uploads.js';
 
 const silent = pino({ level: 'silent' });
 const HOUR_MS = 3_600_000;
@@ -170,5 +173,29 @@ describe('maintenance tasks', () => {
     const again = await openVitrail(loadSettings({ VITRAIL_DATA_DIR: dataDir }), silent);
     await again.close();
     assert.equal((await readdir(path.join(dataDir, 'backups'))).length, 1, 'no copy when nothing is pending');
+  });
+});
+
+describe('server maintenance schedule', () => {
+  it('runs every task once, including a scheduled backup', async () => {
+    const backupDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-scheduled-'));
+    const server = await startTestServer({ VITRAIL_BACKUP_DIR: backupDir, VITRAIL_MAINTENANCE: 'off' });
+    try {
+      assert.equal((await upload(server, { name: 'programme.pdf', content: MINIMAL_PDF })).status, 201);
+      assert.deepEqual(server.server.maintenance.taskNames, ['database-checkpoint', 'staging-cleanup', 'scheduled-backup']);
+
+      const runs = await server.server.maintenance.runDue();
+      assert.deepEqual(runs.map((run) => run.error), [null, null, null]);
+      const backups = await readdir(backupDir);
+      assert.equal(backups.length, 1);
+      const manifest = await readManifest(path.join(backupDir, backups[0] ?? ''));
+      assert.equal(manifest.blobs.length, 1);
+      assert.equal(runs[2]?.outcome?.backupId, manifest.id);
+
+      assert.deepEqual(await server.server.maintenance.runDue(), [], 'no task is due again right away');
+    } finally {
+      await server.close();
+      await rm(backupDir, { recursive: true, force: true });
+    }
   });
 });

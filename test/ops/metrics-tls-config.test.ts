@@ -33,7 +33,10 @@ describe('GET /metrics', () => {
     const series = 'vitrail_http_requests_total{method="GET",route="/healthz",status="200"}';
     const before = sampleValue(await (await fetch(`${server.url}/metrics`)).text(), series);
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-    assert.equal((await upload(server, { name: 'compte.pdf', content: MINIMAL_PDF })).status, 201);
+    const uploaded = await upload(server, { name: 'compte.pdf', content: MINIMAL_PDF });
+    assert.equal(uploaded.status, 201);
+    const { url } = (await uploaded.json()) as { url: string };
+    assert.equal(await (await fetch(url)).text(), MINIMAL_PDF);
 
     const response = await fetch(`${server.url}/metrics`);
     assert.equal(response.status, 200);
@@ -44,6 +47,7 @@ describe('GET /metrics', () => {
     assert.equal(sampleValue(text, 'vitrail_upload_bytes_total'), Buffer.byteLength(MINIMAL_PDF));
     assert.ok(sampleValue(text, 'vitrail_storage_used_bytes') >= Buffer.byteLength(MINIMAL_PDF));
     assert.match(text, /^vitrail_variant_cache_hits_total 0$/m);
+    assert.equal(sampleValue(text, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), Buffer.byteLength(MINIMAL_PDF));
   });
 
   it('labels unknown URLs as unmatched, not by path', async () => {

@@ -63,6 +63,25 @@ export function describeBlobStoreContract(name: string, createFixture: () => Pro
       assert.equal(listed.length, 1);
     });
 
+    it('reports storedAt and refreshes it on a second put', async () => {
+      const content = Buffer.from('envoyé, puis renvoyé plus tard');
+      const first = await stage(content);
+      await fixture.store.putFile(first.sha256, first.file);
+      const storedAt = async () => {
+        for await (const blob of fixture.store.list()) if (blob.sha256 === first.sha256) return blob.storedAt;
+        return undefined;
+      };
+      const before = await storedAt();
+      // Orphan cleanup relies on this time to leave the blobs of uploads in flight alone.
+      assert.ok(before instanceof Date, 'list must report storedAt');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const second = await stage(content);
+      await fixture.store.putFile(second.sha256, second.file);
+      const after = await storedAt();
+      assert.ok(after instanceof Date);
+      assert.ok(after.getTime() > before.getTime(), 'a second put must make the blob young again');
+    });
+
     it('returns null for the stat of a missing blob', async () => {
       assert.equal(await fixture.store.stat('0'.repeat(64)), null);
     });
