@@ -187,6 +187,8 @@ async function addEntry(pack: tar.Pack, name: string, size: number, source: Read
   return hash.digest('hex');
 }
 
+// NOTE: a blob deleted between the snapshot and its copy (a trash purge at that moment) fails the backup
+// with this error. The next scheduled run starts over from a new snapshot.
 async function openBlob(blobs: BlobStore, sha256: string): Promise<Readable> {
   try {
     return await blobs.openRead(sha256);

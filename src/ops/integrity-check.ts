@@ -85,6 +85,8 @@ export async function checkIntegrity(request: CheckRequest): Promise<CheckReport
     request.onProgress?.(blobsVerified);
   }
 
+  // NOTE: on a running server, a blob deleted together with its last row after the rows were listed
+  // (a trash purge during the check) shows up as missing; a second check tells it from real damage.
   for (const blob of referenced.values()) {
     if (seen.has(blob.sha256)) continue;
     findings.push({
