@@ -6,7 +6,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
+import pino from 'pino';
+
 import { loadConfiguredSettings } from '../../src/config/settings-file.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { buildApp } from '../../src/http/app.js';
+import { openVitrail } from '../../src/vitrail.js';
 import { SettingsError } from '../../src/config/settings.js';
 import { runCli } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -156,5 +161,37 @@ describe('settings file', () => {
     });
     await writeFile(file, 'port = "eighty"\n');
     assert.throws(() => loadConfiguredSettings({ VITRAIL_CONFIG: file }, workDir), /VITRAIL_PORT="eighty" is invalid/);
+  });
+});
+
+describe('VITRAIL_TRUST_PROXY', () => {
+  /** Builds the app, adds a route that echoes what Fastify made of the client, and asks it through a proxy. */
+  async function clientSeenBehindProxy(trustProxy: string | undefined): Promise<{ ip: string; protocol: string }> {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-proxy-'));
+    const env: Record<string, string> = { VITRAIL_DATA_DIR: dataDir };
+    if (trustProxy !== undefined) env.VITRAIL_TRUST_PROXY = trustProxy;
+    const vitrail = await openVitrail(loadSettings(env), pino({ level: 'silent' }));
+    const app = await buildApp(vitrail);
+    app.get('/test/client', async (request) => ({ ip: request.ip, protocol: request.protocol }));
+    try {
+      const response = await app.inject({
+        url: '/test/client',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' },
+      });
+      return response.json();
+    } finally {
+      await app.close();
+      await vitrail.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('takes client and scheme from a trusted proxy', async () => {
+    assert.deepEqual(await clientSeenBehindProxy('127.0.0.1'), { ip: '203.0.113.9', protocol: 'https' });
+  });
+
+  it('ignores forwarded headers by default', async () => {
+    assert.deepEqual(await clientSeenBehindProxy(undefined), { ip: '127.0.0.1', protocol: 'http' });
   });
 });
