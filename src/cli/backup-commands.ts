@@ -51,7 +51,7 @@ export function restoreCommand(): Command {
     .argument('<file>', 'backup archive written by "vitrail backup"')
     .option('--base <earlier-backup...>', 'earlier backups an incremental backup builds on')
     .option('--data-dir <dir>', 'directory to fill (default: VITRAIL_DATA_DIR)')
-    .option('--force', 'replace the database, blobs and staging files of a data directory that is not empty')
+    .option('--force', 'replace the database and blobs of a data directory that is not empty, once the backup is verified')
     .action(async (file: string, options: { base?: string[]; dataDir?: string; force?: boolean }) => {
       const settings = loadConfiguredSettings().settings;
       const dataDir = path.resolve(options.dataDir ?? settings.dataDir);

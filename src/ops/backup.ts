@@ -56,6 +56,9 @@ export interface BackupResult {
  * being archived silently.
  */
 export async function createBackup(request: BackupRequest): Promise<BackupResult> {
+  if (await pathExists(request.file)) {
+    throw new OperationError(`"${request.file}" already exists: choose a new file name, so that no earlier backup is overwritten`);
+  }
   const base = request.since === undefined ? null : await readManifest(request.since);
   const snapshotFile = temporarySnapshotPath(request.file);
   const partialFile = `${request.file}.partial`;
@@ -120,7 +123,8 @@ async function writeArchive(
   request: BackupRequest,
 ): Promise<void> {
   const pack = tar.pack();
-  const output = createWriteStream(file, { flags: 'wx' });
+  // A partial file left by a killed run is overwritten; the finished archive never is.
+  const output = createWriteStream(file, { flags: 'w' });
   const written = pipeline(pack, output);
   // The pipeline's failure (a full disk, say) surfaces through `written`; this keeps it from going unhandled
   // while the entries are still being added.
@@ -207,6 +211,16 @@ function missingBlobError(sha256: string): OperationError {
 function bufferSource(bytes: Buffer): Readable {
   // Readable.from iterates what it is given, so the Buffer is wrapped in an array to stay one chunk.
   return Readable.from([bytes]);
+}
+
+async function pathExists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 async function hashFile(file: string): Promise<string> {

@@ -21,7 +21,7 @@ export interface RestoreRequest {
   readonly dataDir: string;
   /** Store of the data directory being filled. */
   readonly blobs: BlobStore;
-  /** Replaces the database, blobs and staging files of a data directory that is not empty. */
+  /** Replaces the database and blobs of a data directory that is not empty, once the backup is verified. */
   readonly force?: boolean;
   readonly onProgress?: (progress: { readonly blobsDone: number; readonly blobsTotal: number }) => void;
 }
@@ -31,19 +31,18 @@ export interface RestoreResult {
   readonly blobsRestored: number;
 }
 
-/** Entries of a data directory that restore replaces with `force`; anything else there is left alone. */
-const DATA_DIR_ENTRIES = [DATABASE_FILE_NAME, `${DATABASE_FILE_NAME}-wal`, `${DATABASE_FILE_NAME}-shm`, 'blobs', 'tmp'];
 const RESTORING_SUFFIX = '.restoring';
 
 /**
  * Fills a data directory from a backup, verifying the SHA-256 of the database and of every blob. Blobs
  * go in first, and the database is renamed into place last, so an interrupted restore never leaves a
- * database that points at missing blobs.
+ * database that points at missing blobs. With `force`, the directory's current database stays in place
+ * until the whole backup has been verified, and blobs the backup does not list are deleted at the end.
  */
 export async function restoreBackup(request: RestoreRequest): Promise<RestoreResult> {
-  await prepareDataDir(request.dataDir, request.force ?? false);
   const manifest = await readManifest(request.file);
   const archives = await locateArchives(manifest, request.file, request.bases ?? []);
+  await prepareDataDir(request.dataDir, request.force ?? false);
 
   const staging = path.join(request.dataDir, 'tmp');
   await mkdir(staging, { recursive: true });
@@ -80,8 +79,8 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
       );
     }
 
-    await rename(databaseFile, path.join(request.dataDir, DATABASE_FILE_NAME));
-    await syncDirectory(request.dataDir);
+    await replaceDatabase(request.dataDir, databaseFile);
+    if (request.force ?? false) await deleteUnlistedBlobs(request.blobs, expected);
   } finally {
     await rm(databaseFile, { force: true });
     await cleanStaging(staging);
@@ -98,14 +97,29 @@ async function prepareDataDir(dataDir: string, force: boolean): Promise<void> {
     await mkdir(dataDir, { recursive: true });
     return;
   }
-  if (entries.length === 0) return;
-  if (!force) {
-    throw new OperationError(
-      `The data directory ${dataDir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): ` +
-        'restore into an empty directory, or add --force to replace its database and blobs (stop the server first)',
-    );
-  }
-  await Promise.all(DATA_DIR_ENTRIES.map((entry) => rm(path.join(dataDir, entry), { recursive: true, force: true })));
+  if (entries.length === 0 || force) return;
+  throw new OperationError(
+    `The data directory ${dataDir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): ` +
+      'restore into an empty directory, or add --force to replace its database and blobs (stop the server first)',
+  );
+}
+
+/**
+ * Puts the restored database in place. A WAL left by the previous database must go first: SQLite would
+ * otherwise replay it into the new file.
+ */
+async function replaceDatabase(dataDir: string, restoredFile: string): Promise<void> {
+  const target = path.join(dataDir, DATABASE_FILE_NAME);
+  await rm(`${target}-wal`, { force: true });
+  await rm(`${target}-shm`, { force: true });
+  await rename(restoredFile, target);
+  await syncDirectory(dataDir);
+}
+
+async function deleteUnlistedBlobs(blobs: BlobStore, listed: ReadonlyMap<string, unknown>): Promise<void> {
+  const unlisted: string[] = [];
+  for await (const blob of blobs.list()) if (!listed.has(blob.sha256)) unlisted.push(blob.sha256);
+  for (const sha256 of unlisted) await blobs.delete(sha256);
 }
 
 /** Maps each backup id the manifest needs to the archive that carries it. */

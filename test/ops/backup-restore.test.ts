@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -177,7 +177,14 @@ describe('vitrail backup and restore', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /is not empty .*--force/);
 
+    const stray = path.join(target, 'tmp', 'stray.part');
+    await writeFile(stray, 'a blob no backup lists');
+    const straySha256 = createHash('sha256').update('a blob no backup lists').digest('hex');
+    const targetBlobs = new LocalBlobStore(path.join(target, 'blobs'));
+    await targetBlobs.putFile(straySha256, stray);
+
     await restoreInProcess(archive, target, { force: true });
+    assert.equal(await targetBlobs.stat(straySha256), null, '--force deletes blobs the backup does not list');
     assert.equal(await readFile(path.join(target, 'note.txt'), 'utf8'), 'keep me', '--force replaces only what Vitrail owns');
   });
 
@@ -195,5 +202,12 @@ describe('vitrail backup and restore', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /is damaged/);
     assert.ok(!(await readdir(target)).includes('vitrail.db'));
+
+    // A forced restore from the damaged archive keeps the database already there.
+    const existing = path.join(workDir, 'existing');
+    await restoreInProcess(path.join(workDir, 'again.tar'), existing);
+    const before = await readFile(path.join(existing, 'vitrail.db'));
+    await assert.rejects(restoreInProcess(archive, existing, { force: true }), /is damaged/);
+    assert.deepEqual(await readFile(path.join(existing, 'vitrail.db')), before);
   });
 });

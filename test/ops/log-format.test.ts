@@ -3,15 +3,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
-const CLI = fileURLToPath(new URL('../../../bin/vitrail.js', import.meta.url));
+import { VITRAIL_BIN } from '../support/server-process.js';
+
 
 /** Runs `vitrail serve` until it logs that it started, then stops it; returns what it wrote on standard output. */
 async function startupOutput(env: Record<string, string>): Promise<string> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-logs-'));
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(process.execPath, [VITRAIL_BIN, 'serve'], {
     env: { PATH: process.env.PATH ?? '', VITRAIL_DATA_DIR: dataDir, VITRAIL_PORT: '0', VITRAIL_MAINTENANCE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
