@@ -18,9 +18,9 @@ export type FindingKind =
   | 'staging-leftover';
 
 /**
- * What became of a finding: `damage` needs a person (restore from a backup), `repairable` is removed by
- * `--repair`, `repaired` was removed by this run, `in-flight` is younger than the grace period and left
- * alone because an upload may still be writing it.
+ * State of a finding. `damage` needs a person, who restores from a backup. `repairable` is removed by
+ * `--repair`, and `repaired` was removed by this run. `in-flight` is younger than the grace period, so it
+ * is left alone because an upload may still be writing it.
  */
 export type FindingState = 'damage' | 'repairable' | 'repaired' | 'in-flight';
 
@@ -86,7 +86,7 @@ export async function checkIntegrity(request: CheckRequest): Promise<CheckReport
   }
 
   // NOTE: on a running server, a blob deleted together with its last row after the rows were listed
-  // (a trash purge during the check) shows up as missing; a second check tells it from real damage.
+  // (a trash purge during the check) shows up as missing. A second check distinguishes it from damage.
   for (const blob of referenced.values()) {
     if (seen.has(blob.sha256)) continue;
     findings.push({

@@ -75,7 +75,7 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
     const missing = manifest.blobs.filter((blob) => !restored.has(blob.sha256));
     if (missing.length > 0) {
       throw new OperationError(
-        `${missing.length} blob(s) listed in the manifest are in none of the archives given, the first being ${missing[0]?.sha256 ?? ''}: the archive is damaged`,
+        `${missing.length} blob(s) listed in the manifest are missing from the archives given (first: ${missing[0]?.sha256 ?? ''}): the archive is damaged`,
       );
     }
 

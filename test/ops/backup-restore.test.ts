@@ -23,7 +23,7 @@ interface Uploaded {
   readonly bytes: Buffer;
 }
 
-/** A small PDF whose random comment makes every upload a distinct blob. */
+/** Makes a small PDF whose random comment makes every upload a distinct blob. */
 function uniquePdf(size: number): Buffer {
   return Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(size), Buffer.from('\n%%EOF\n')]);
 }
