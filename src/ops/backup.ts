@@ -176,11 +176,11 @@ async function addEntry(pack: tar.Pack, name: string, size: number, source: Read
       for await (const chunk of source) {
         const bytes = chunk as Buffer;
         received += bytes.length;
-        if (received > size) throw new OperationError(`"${name}" grew while it was being archived: expected ${size} bytes`);
+        if (received > size) throw sizeMismatchError(name, received, size);
         hash.update(bytes);
         if (!sink.write(bytes)) await new Promise<void>((drained) => sink.once('drain', () => drained()));
       }
-      if (received !== size) throw new OperationError(`"${name}" has ${received} bytes, but ${size} were expected`);
+      if (received !== size) throw sizeMismatchError(name, received, size);
       sink.end(undefined);
     })().catch((error: unknown) => {
       source.destroy();
@@ -189,6 +189,13 @@ async function addEntry(pack: tar.Pack, name: string, size: number, source: Read
     });
   });
   return hash.digest('hex');
+}
+
+function sizeMismatchError(name: string, received: number, expected: number): OperationError {
+  const measured = received > expected ? `more than ${expected}` : String(received);
+  return new OperationError(
+    `"${name}" has ${measured} bytes where ${expected} were expected: it is damaged or changed during the backup. Run "vitrail check" for a full report`,
+  );
 }
 
 // NOTE: a blob deleted between the snapshot and its copy (a trash purge at that moment) fails the backup
