@@ -210,4 +210,22 @@ describe('vitrail backup and restore', () => {
     await assert.rejects(restoreInProcess(archive, existing, { force: true }), /is damaged/);
     assert.deepEqual(await readFile(path.join(existing, 'vitrail.db')), before);
   });
+
+  it('fails on a damaged blob and writes no archive', async () => {
+    const damaged = await uploadPdf(server, 'abime.pdf');
+    const row = await server.server.vitrail.db.selectFrom('media').selectAll().where('id', '=', damaged.id).executeTakeFirstOrThrow();
+    const blobPath = (server.server.vitrail.blobs as LocalBlobStore).pathOf(row.sha256);
+    const bytes = await readFile(blobPath);
+    bytes[50] = (bytes[50] ?? 0) ^ 0xff;
+    await writeFile(blobPath, bytes);
+    try {
+      const archive = path.join(workDir, 'refused.tar');
+      await assert.rejects(backUp(server, archive), new RegExp(`The blob ${row.sha256} is damaged`));
+      const left = (await readdir(workDir)).filter((name) => name.startsWith('refused') || name.includes('snapshot'));
+      assert.deepEqual(left, []);
+    } finally {
+      bytes[50] = (bytes[50] ?? 0) ^ 0xff;
+      await writeFile(blobPath, bytes);
+    }
+  });
 });
