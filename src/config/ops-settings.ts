@@ -16,6 +16,8 @@ export interface OpsSettings {
   readonly databaseMaintenanceIntervalMs: number;
   /** Time between two cleanups of stale staging files, in milliseconds. */
   readonly stagingCleanupIntervalMs: number;
+  /** Time between two purges of media whose time in the trash has passed, in milliseconds. */
+  readonly trashPurgeIntervalMs: number;
   /**
    * Age under which a staging file or an unreferenced blob is treated as an upload in flight, in
    * milliseconds: cleanup and `check --repair` never remove anything younger.
@@ -80,6 +82,7 @@ export function readOpsSettings(read: ReadSetting, problems: string[], cwd: stri
     maintenance: read('VITRAIL_MAINTENANCE', true, parseSwitch),
     databaseMaintenanceIntervalMs: read('VITRAIL_MAINTENANCE_DATABASE_INTERVAL', 6 * 3_600_000, (raw) => parseDuration(raw, '6h')),
     stagingCleanupIntervalMs: read('VITRAIL_MAINTENANCE_STAGING_INTERVAL', 3_600_000, (raw) => parseDuration(raw, '1h')),
+    trashPurgeIntervalMs: read('VITRAIL_MAINTENANCE_TRASH_INTERVAL', 3_600_000, (raw) => parseDuration(raw, '1h')),
     cleanupGraceMs: read('VITRAIL_CLEANUP_GRACE', 6 * 3_600_000, (raw) => parseDuration(raw, '6h')),
     minFreeDiskBytes: read('VITRAIL_MIN_FREE_DISK', DEFAULT_MIN_FREE_DISK_BYTES, (raw) => parseByteSize(raw, '256MiB', true)),
     userQuotaBytes: read<number | null>('VITRAIL_USER_QUOTA', null, (raw) => parseQuota(raw)),

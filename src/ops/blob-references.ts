@@ -18,6 +18,8 @@ export interface BlobReferenceSource {
 
 export const BLOB_REFERENCE_SOURCES: readonly BlobReferenceSource[] = [
   { table: 'media', idColumn: 'id', sha256Column: 'sha256', sizeColumn: 'size' },
+  { table: 'media_versions', idColumn: 'media_id', sha256Column: 'sha256', sizeColumn: 'size' },
+  { table: 'media_derived_blobs', idColumn: 'media_id', sha256Column: 'sha256', sizeColumn: 'size' },
 ];
 
 /** A blob that at least one row references, with the rows that do. */

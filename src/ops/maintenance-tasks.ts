@@ -13,8 +13,8 @@ import { MaintenanceScheduler, maintenanceTask, type TaskOutcome } from './maint
 
 /**
  * Creates the maintenance schedule of a server: one `register` line per task, with its interval from the
- * settings. Tasks of other areas (trash purge, share link expiry, resumable upload expiry, variant cache
- * size cap) are registered here the same way.
+ * settings. Tasks of other areas (share link expiry, resumable upload expiry, variant cache size cap) are
+ * registered here the same way.
  */
 export function createMaintenanceScheduler(vitrail: Vitrail, clock: Clock): MaintenanceScheduler {
   const { ops } = vitrail.settings;
@@ -24,6 +24,7 @@ export function createMaintenanceScheduler(vitrail: Vitrail, clock: Clock): Main
   scheduler.register(
     maintenanceTask('staging-cleanup', ops.stagingCleanupIntervalMs, (now) => removeStaleStagingFiles(vitrail.staging.directory, now, ops.cleanupGraceMs)),
   );
+  scheduler.register(maintenanceTask('trash-purge', ops.trashPurgeIntervalMs, (now) => purgeExpiredTrash(vitrail, now)));
   const backupDir = ops.backupDir;
   if (backupDir !== null) {
     scheduler.register(
@@ -72,6 +73,12 @@ export async function removeStaleStagingFiles(directory: string, now: Date, grac
     }
   }
   return { removed, kept };
+}
+
+/** Purges the media whose time in the trash (VITRAIL_TRASH_RETENTION_DAYS) has passed at `now`. */
+async function purgeExpiredTrash(vitrail: Vitrail, now: Date): Promise<TaskOutcome> {
+  const results = await vitrail.media.purgeExpiredTrash(now);
+  return { purged: results.length, blobsDeleted: results.reduce((sum, result) => sum + result.blobsDeleted, 0) };
 }
 
 async function runScheduledBackup(vitrail: Vitrail, backupDir: string, now: Date, clock: Clock): Promise<TaskOutcome> {

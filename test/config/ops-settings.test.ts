@@ -14,6 +14,7 @@ describe('operations settings', () => {
     assert.equal(ops.maintenance, true);
     assert.equal(ops.databaseMaintenanceIntervalMs, 6 * 3_600_000);
     assert.equal(ops.stagingCleanupIntervalMs, 3_600_000);
+    assert.equal(ops.trashPurgeIntervalMs, 3_600_000);
     assert.equal(ops.cleanupGraceMs, 6 * 3_600_000);
     assert.equal(ops.minFreeDiskBytes, DEFAULT_MIN_FREE_DISK_BYTES);
     assert.equal(ops.userQuotaBytes, null);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { LocalBlobStore } from '../../src/storage/local-blob-store.js';
 import { runCli } from '../support/cli.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 import { upload } from '../support/uploads.js';
 
 async function uploadPdf(server: TestServer, name: string): Promise<{ id: string; sha256: string }> {
@@ -50,6 +50,18 @@ describe('vitrail check', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /Database integrity \(PRAGMA integrity_check\): ok/);
     assert.match(result.stdout, /Result: no damage found\./);
+  });
+
+  it('counts earlier versions as references', async () => {
+    const media = await uploadPdf(server, 'version.pdf');
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(2048), Buffer.from('\n%%EOF\n')])]), 'version.pdf');
+    const replaced = await fetch(`${server.url}/api/v1/media/${media.id}/content`, { method: 'PUT', headers: bearer(server.editorToken), body: form });
+    assert.equal(replaced.status, 200, await replaced.clone().text());
+
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 0, result.stdout);
+    assert.doesNotMatch(result.stdout, new RegExp(media.sha256), 'the replaced content is a version, not an orphan');
   });
 
   it('names a corrupt blob and a missing one and exits 1', async () => {

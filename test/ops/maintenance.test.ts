@@ -18,6 +18,7 @@ import { openVitrail } from '../../src/vitrail.js';
 import { readManifest } from '../../src/ops/backup-manifest.js';
 import { startTestServer } from '../support/test-server.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
+import { bearer } from '../support/test-server.js';
 
 const silent = pino({ level: 'silent' });
 const HOUR_MS = 3_600_000;
@@ -182,20 +183,49 @@ describe('server maintenance schedule', () => {
     const server = await startTestServer({ VITRAIL_BACKUP_DIR: backupDir, VITRAIL_MAINTENANCE: 'off' });
     try {
       assert.equal((await upload(server, { name: 'programme.pdf', content: MINIMAL_PDF })).status, 201);
-      assert.deepEqual(server.server.maintenance.taskNames, ['database-checkpoint', 'staging-cleanup', 'scheduled-backup']);
+      assert.deepEqual(server.server.maintenance.taskNames, ['database-checkpoint', 'staging-cleanup', 'trash-purge', 'scheduled-backup']);
 
       const runs = await server.server.maintenance.runDue();
-      assert.deepEqual(runs.map((run) => run.error), [null, null, null]);
+      assert.deepEqual(runs.map((run) => run.error), [null, null, null, null]);
       const backups = await readdir(backupDir);
       assert.equal(backups.length, 1);
       const manifest = await readManifest(path.join(backupDir, backups[0] ?? ''));
       assert.equal(manifest.blobs.length, 1);
-      assert.equal(runs[2]?.outcome?.backupId, manifest.id);
+      assert.equal(runs.find((run) => run.task === 'scheduled-backup')?.outcome?.backupId, manifest.id);
 
       assert.deepEqual(await server.server.maintenance.runDue(), [], 'no task is due again right away');
     } finally {
       await server.close();
       await rm(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it('purges trashed media past their retention only', async () => {
+    const server = await startTestServer({ VITRAIL_MAINTENANCE: 'off', VITRAIL_TRASH_RETENTION_DAYS: '1' });
+    try {
+      const ids: string[] = [];
+      for (const name of ['ancien.pdf', 'recent.pdf']) {
+        const content = Buffer.concat([Buffer.from(MINIMAL_PDF), Buffer.from(`% ${name}\n`)]);
+        const response = await upload(server, { name, content });
+        assert.equal(response.status, 201);
+        const { id } = (await response.json()) as { id: string };
+        const trashed = await fetch(`${server.url}/api/v1/media/${id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
+        assert.equal(trashed.status, 200, await trashed.text());
+        ids.push(id);
+      }
+      const [expired, kept] = ids as [string, string];
+      const twoDaysAgo = new Date(Date.now() - 2 * 24 * HOUR_MS).toISOString();
+      await server.server.vitrail.db.updateTable('media').set({ trashed_at: twoDaysAgo }).where('id', '=', expired).execute();
+
+      const runs = await server.server.maintenance.runDue();
+      const purge = runs.find((run) => run.task === 'trash-purge');
+      assert.deepEqual(purge?.outcome, { purged: 1, blobsDeleted: 1 });
+
+      const rows = await server.server.vitrail.db.selectFrom('media').select(['id', 'trashed_at']).where('id', 'in', ids).execute();
+      assert.deepEqual(rows.map((row) => row.id), [kept]);
+      assert.notEqual(rows[0]?.trashed_at, null);
+    } finally {
+      await server.close();
     }
   });
 });
