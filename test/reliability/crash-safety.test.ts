@@ -44,8 +44,11 @@ describe('crash safety', () => {
     for (let round = 0; round < ROUNDS; round += 1) {
       const server = await spawnServer({ VITRAIL_DATA_DIR: dataDir});
       const uploads = Array.from({ length: UPLOADS_PER_ROUND }, () => uploadRandomPdf(server.url, token));
-      // A random moment between the first bytes and the last acknowledgements of this round.
-      await new Promise((resolve) => setTimeout(resolve, randomInt(20, 2000)));
+      // The kill comes at a random moment after the first acknowledgement, while other uploads are in flight,
+      // so every round tests both sides of the line whatever the machine's load.
+      const firstAcknowledged = Promise.any(uploads.map(async (upload) => (await upload) ?? Promise.reject(new Error('not acknowledged'))));
+      await Promise.race([firstAcknowledged.catch(() => undefined), sleep(30_000)]);
+      await sleep(randomInt(0, 400));
       server.child.kill('SIGKILL');
       await server.exited();
 
@@ -72,6 +75,10 @@ describe('crash safety', () => {
     assert.ok(acknowledged.length > 0, 'no upload was acknowledged in any round: the kill came too early every time');
   });
 });
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
 
 /** Uploads a PDF of random content; resolves to its URL and hash once 201 has fully arrived, else null. */
 async function uploadRandomPdf(baseUrl: string, token: string): Promise<Acknowledged | null> {
