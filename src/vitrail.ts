@@ -25,6 +25,10 @@ import { backupBeforeMigration } from './ops/pre-migration-backup.js';
 import { VitrailMetrics } from './ops/metrics.js';
 import { StorageGuard } from './ops/storage-guard.js';
 import { MediaService } from './media/media-service.js';
+import { PublicImageImporter } from './media/public-image-import.js';
+import { PageRepository } from './db/repositories/page-repository.js';
+import { PageService } from './pages/page-service.js';
+import { PersonalDataAllowlist } from './pages/personal-data.js';
 import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
@@ -46,6 +50,8 @@ export interface Vitrail {
   readonly legacyUrls: LegacyUrlResolver;
   readonly drupalImporter: DrupalImporter;
   readonly metrics: VitrailMetrics;
+  readonly images: PublicImageImporter;
+  readonly pages: PageService;
   close(): Promise<void>;
 }
 
@@ -112,6 +118,21 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     logger,
     maxUploadBytes: settings.maxUploadBytes,
   });
+  const links = new PublicLinks(settings.publicUrl);
+  const images = new PublicImageImporter(media);
+  const pages = new PageService({
+    pages: new PageRepository(db),
+    images,
+    links,
+    clock,
+    logger,
+    zipLimits: {
+      maxEntries: settings.zipMaxEntries,
+      maxUnpackedBytes: settings.zipMaxUnpackedBytes,
+      maxCompressionRatio: settings.zipMaxCompressionRatio,
+    },
+    allowlist: new PersonalDataAllowlist(settings.pageAllowlist),
+  });
 
   return {
     settings,
@@ -122,7 +143,9 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     media,
     users,
     tokens,
-    links: new PublicLinks(settings.publicUrl),
+    links,
+    images,
+    pages,
     legacyPaths,
     legacyUrls: new LegacyUrlResolver(legacyPaths, noStyleVariants),
     drupalImporter,

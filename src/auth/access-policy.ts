@@ -2,7 +2,7 @@ import type { MediaRow } from '../db/schema.js';
 import type { Principal } from './principal.js';
 
 /** Actions that need a right; the HTTP layer names them in 403 messages. */
-export type Action = 'upload media' | 'edit media' | 'manage users' | 'purge media';
+export type Action = 'upload media' | 'edit media' | 'manage users' | 'purge media' | 'publish pages';
 
 /**
  * Every access decision in one place, so group spaces can replace this policy without touching routes.
@@ -20,6 +20,7 @@ export const accessPolicy = {
     switch (action) {
       case 'upload media':
       case 'edit media':
+      case 'publish pages':
         return principal.role === 'admin' || principal.role === 'editor';
       case 'manage users':
       case 'purge media':

@@ -35,10 +35,21 @@ export interface Settings {
   readonly trashRetentionDays: number;
   /** Backup, maintenance, storage guards, metrics, TLS and proxy settings. */
   readonly ops: OpsSettings;
+  /** Public values the page check never reports: e-mail addresses, "@domain" entries, phone numbers, IBANs. */
+  readonly pageAllowlist: readonly string[];
+  /** Limits checked on a page's zip archive before anything is unpacked. */
+  readonly zipMaxEntries: number;
+  /** Largest total unpacked size of a page's zip archive, in bytes. */
+  readonly zipMaxUnpackedBytes: number;
+  /** Largest unpacked-to-packed size ratio of a page's zip archive or of one of its entries. */
+  readonly zipMaxCompressionRatio: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
 export const DEFAULT_TRASH_RETENTION_DAYS = 30;
+export const DEFAULT_ZIP_MAX_ENTRIES = 1000;
+export const DEFAULT_ZIP_MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_ZIP_MAX_COMPRESSION_RATIO = 100;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -89,6 +100,17 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const logLevel = read<LogLevel>('VITRAIL_LOG_LEVEL', 'info', (raw) => parseChoice(raw, LOG_LEVELS));
   const logFormat = read('VITRAIL_LOG_FORMAT', 'json', (raw) => parseChoice(raw, LOG_FORMATS));
 
+  const pageAllowlist = read<readonly string[]>('VITRAIL_PAGE_ALLOWLIST', [], parseAllowlist);
+  const zipMaxEntries = read('VITRAIL_ZIP_MAX_ENTRIES', DEFAULT_ZIP_MAX_ENTRIES, (raw) =>
+    parseInteger(raw, 1, 1_000_000, `a whole number of zip entries from 1 to 1000000 (default ${DEFAULT_ZIP_MAX_ENTRIES})`),
+  );
+  const zipMaxUnpackedBytes = read('VITRAIL_ZIP_MAX_UNPACKED_BYTES', DEFAULT_ZIP_MAX_UNPACKED_BYTES, (raw) =>
+    parseInteger(raw, 1, Number.MAX_SAFE_INTEGER, `a whole number of bytes, at least 1 (default ${DEFAULT_ZIP_MAX_UNPACKED_BYTES})`),
+  );
+  const zipMaxCompressionRatio = read('VITRAIL_ZIP_MAX_RATIO', DEFAULT_ZIP_MAX_COMPRESSION_RATIO, (raw) =>
+    parseInteger(raw, 2, 100_000, `a whole number from 2 to 100000, the unpacked size divided by the packed size (default ${DEFAULT_ZIP_MAX_COMPRESSION_RATIO})`),
+  );
+
   const defaultPublicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const publicUrl = read('VITRAIL_PUBLIC_URL', defaultPublicUrl, parsePublicUrl).replace(/\/+$/, '');
 
@@ -118,6 +140,10 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     requestTimeoutMs,
     trashRetentionDays,
     ops,
+    pageAllowlist: Object.freeze([...pageAllowlist]),
+    zipMaxEntries,
+    zipMaxUnpackedBytes,
+    zipMaxCompressionRatio,
   });
 }
 
@@ -166,4 +192,14 @@ function parseAllowedTypes(raw: string): string[] {
     throw new InvalidValue(`a comma-separated list of media types or families, such as image/*,application/pdf${culprits}`);
   }
   return types;
+}
+
+/** A comma-separated list of public values; commas never occur in addresses, phone numbers or IBANs. */
+function parseAllowlist(raw: string): string[] {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.some((entry) => entry.length > 200)) throw new InvalidValue('a comma-separated list of values of at most 200 characters each');
+  return entries;
 }

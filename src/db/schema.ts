@@ -15,6 +15,7 @@ export interface DatabaseSchema {
   legacy_paths: LegacyPathsTable;
   drupal_imports: DrupalImportsTable;
   maintenance_leases: MaintenanceLeasesTable;
+  pages: PagesTable;
 }
 
 export type Role = 'admin' | 'editor';
@@ -156,3 +157,24 @@ export type MediaUpdate = Updateable<MediaTable>;
 export type MediaVersionRow = Selectable<MediaVersionsTable>;
 export type MediaDerivedBlobRow = Selectable<MediaDerivedBlobsTable>;
 export type MediaTombstoneRow = Selectable<MediaTombstonesTable>;
+
+export interface PagesTable {
+  id: string;
+  /** Path segment of /p/<slug>/: readable words from the title, then a random part. */
+  slug: string;
+  title: string;
+  /** The page as served: scripts removed, images pointing at public media. */
+  html: string;
+  html_sha256: string;
+  /** 1 when search engines may index the page; pages are served with X-Robots-Tag: noindex otherwise. */
+  indexable: number;
+  /** JSON array of the personal-data findings the editor confirmed when publishing. */
+  confirmed_findings: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  unpublished_at: string | null;
+}
+
+export type PageRow = Selectable<PagesTable>;
+export type PageUpdate = Updateable<PagesTable>;

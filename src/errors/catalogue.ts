@@ -116,6 +116,58 @@ export const ERROR_CATALOGUE = {
     status: 413,
     template: 'This file ({size}) would take the server past its storage quota of {quota} ({used} already used): ask an operator to free space or raise VITRAIL_STORAGE_QUOTA.',
   },
+  VITRAIL_PAGE_NOT_FOUND: {
+    status: 404,
+    template: 'No page has the id "{id}".',
+  },
+  VITRAIL_PAGE_NOT_HTML: {
+    status: 415,
+    template: 'The file "{name}" is {detected}, not an HTML page: send an .html file, or a .zip holding the page and its images.',
+  },
+  VITRAIL_PAGE_NO_HTML: {
+    status: 400,
+    template: 'The zip archive holds no .html or .htm file: put the page in the zip beside its images.',
+  },
+  VITRAIL_PAGE_SEVERAL_HTML: {
+    status: 400,
+    template: 'The zip archive holds several HTML files ({names}) and no single index.html at its top: name the page index.html or send one page per zip.',
+  },
+  VITRAIL_PAGE_IMAGE_MISSING: {
+    status: 400,
+    template: 'The page refers to images that are not in the upload: {references}. Send a zip holding the page and these images, or use absolute URLs.',
+  },
+  VITRAIL_PAGE_PERSONAL_DATA: {
+    status: 422,
+    template: 'The page contains {count} item(s) that may be personal data, listed in "findings": fix the page, or send it again with the ids of the findings you confirm in the field "confirm".',
+  },
+  VITRAIL_DOCUMENT_IMAGE_INVALID: {
+    status: 415,
+    template: 'The image {reference} is {detected}, not an image Vitrail can store: replace it or remove it from the document.',
+  },
+  VITRAIL_ZIP_INVALID: {
+    status: 400,
+    template: 'The zip archive cannot be read: {reason}. Create it again with your archiver\'s "compress" or "send to zip" command.',
+  },
+  VITRAIL_ZIP_TOO_MANY_ENTRIES: {
+    status: 413,
+    template: 'The zip archive has {count} entries, more than the limit of {limit}: send only the page and its images.',
+  },
+  VITRAIL_ZIP_TOO_LARGE_UNPACKED: {
+    status: 413,
+    template: 'The zip archive unpacks to more than the limit of {limit}: send only the page and its images, or ask the operator to raise VITRAIL_ZIP_MAX_UNPACKED_BYTES.',
+  },
+  VITRAIL_ZIP_COMPRESSION_RATIO: {
+    status: 413,
+    template: 'The zip entry "{name}" unpacks to {ratio} times its packed size, more than the limit of {limit}: such archives are used to exhaust servers, so it was rejected before unpacking.',
+  },
+  VITRAIL_ZIP_UNSAFE_ENTRY: {
+    status: 400,
+    template: 'The zip entry "{name}" {reason}, which is not allowed: create the archive from the folder holding the page, without links.',
+  },
+  VITRAIL_EXTERNALIZE_NOT_SUPPORTED: {
+    status: 415,
+    template: 'The file "{name}" is neither an HTML document nor an e-mail message (.eml): {reason}.',
+  },
   VITRAIL_INTERNAL: {
     status: 500,
     template: 'An internal error occurred; the server log has the details under request id {requestId}.',
@@ -133,16 +185,19 @@ export type ErrorParameters = Readonly<Record<string, string | number>>;
 /** An expected failure with a stable code; the HTTP layer turns it into `{"error":{code,message}}`. */
 export class VitrailError extends Error {
   readonly status: number;
+  /** Extra members of the `error` object in the response, such as the findings of a page check. */
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(
     readonly code: ErrorCode,
     readonly parameters: ErrorParameters = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Readonly<Record<string, unknown>> },
   ) {
     const entry = ERROR_CATALOGUE[code];
     super(fillTemplate(entry.template, parameters), options);
     this.name = 'VitrailError';
     this.status = entry.status;
+    this.details = options?.details ?? {};
   }
 }
 

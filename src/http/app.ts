@@ -14,7 +14,9 @@ import { healthRoutes } from './routes/health-routes.js';
 import { legacyRoutes } from './routes/legacy-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
+import { pageRoutes } from './routes/page-routes.js';
 import { publicMediaRoutes } from './routes/public-media-routes.js';
+import { publicPageRoutes } from './routes/public-page-routes.js';
 
 /** Largest JSON body, in bytes: API requests other than uploads are small. */
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -79,6 +81,8 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     resolver: vitrail.legacyUrls,
     publicPrefixes: await vitrail.legacyPaths.listPrefixes(),
   });
+  await app.register(pageRoutes, { pages: vitrail.pages, media: vitrail.media, authenticator, links: vitrail.links });
+  await app.register(publicPageRoutes, { pages: vitrail.pages });
 
   return app;
 }

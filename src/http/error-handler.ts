@@ -37,7 +37,7 @@ export function registerErrorHandler(app: FastifyInstance, options: ErrorHandler
 }
 
 export function sendError(reply: FastifyReply, error: VitrailError): FastifyReply {
-  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  const body: ErrorBody = { error: { ...error.details, code: error.code, message: error.message } };
   return reply.code(error.status).type('application/json; charset=utf-8').send(body);
 }
 

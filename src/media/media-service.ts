@@ -191,6 +191,12 @@ export class MediaService {
     return found;
   }
 
+  /** Finds a public media with the same bytes that an importer may link instead of storing a copy. */
+  async findPublicMediaWithContent(sha256: string, principal: Principal): Promise<MediaRow | undefined> {
+    this.requireRight(principal, 'upload media');
+    return this.deps.media.findPublicBySha256(sha256);
+  }
+
   /** Reads a media for someone who may edit it; trashed media are included. */
   async getMedia(id: string, principal: Principal): Promise<MediaRow> {
     this.requireRight(principal, 'edit media');

@@ -19,4 +19,9 @@ export class PublicLinks {
   media(media: Pick<MediaRow, 'id' | 'name'>): string {
     return `${this.baseUrl}/m/${media.id}/${encodeURIComponent(media.name)}`;
   }
+
+  /** Public URL of a hosted page; the trailing slash makes it a folder, as a page's own links expect. */
+  page(slug: string): string {
+    return `${this.baseUrl}/p/${slug}/`;
+  }
 }

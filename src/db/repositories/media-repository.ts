@@ -56,6 +56,19 @@ export class MediaRepository {
     return this.findById(id);
   }
 
+  /** Finds a public, untrashed media with these bytes, the oldest first, so a re-import reuses one URL. */
+  async findPublicBySha256(sha256: string): Promise<MediaRow | undefined> {
+    return this.db
+      .selectFrom('media')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .where('visibility', '=', 'public')
+      .where('trashed_at', 'is', null)
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .executeTakeFirst();
+  }
+
   async countWithSha256(sha256: string): Promise<number> {
     const row = await this.db
       .selectFrom('media')

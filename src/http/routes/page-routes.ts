@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+
+import type { MediaService } from '../../media/media-service.js';
+import type { PublicLinks } from '../../media/public-links.js';
+import { FINDING_KINDS, FINDING_LABELS } from '../../pages/finding-kinds.js';
+import { MAX_TITLE_LENGTH, type PageService, type PageUpload } from '../../pages/page-service.js';
+import { toPageView } from '../../pages/page-view.js';
+import { pageHeaders } from '../../serving/page-headers.js';
+import type { Authenticator } from '../authentication.js';
+import { readBooleanField, receiveDocumentUpload, type DocumentUpload } from '../document-upload.js';
+
+export interface PageRoutesOptions {
+  readonly pages: PageService;
+  readonly media: MediaService;
+  readonly authenticator: Authenticator;
+  readonly links: PublicLinks;
+}
+
+const PAGE_FIELDS = ['title', 'confirm', 'indexable'] as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+/** The pages API: publish, list, read, preview, replace, unpublish and publish again. */
+export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
+  const { pages, media, authenticator, links } = options;
+
+  app.post('/api/v1/pages', async (request, reply) => {
+    const principal = await authenticator.require(request);
+    const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
+    try {
+      const row = await pages.publishPage(toPageUpload(upload), principal);
+      const body = toPageView(row, links);
+      return await reply.code(201).header('location', body.url).send(body);
+    } finally {
+      await media.discardUpload(upload.staged);
+    }
+  });
+
+  app.get('/api/v1/pages', async (request) => {
+    const principal = await authenticator.require(request);
+    return { items: (await pages.listPages(principal)).map((row) => toPageView(row, links)) };
+  });
+
+  app.get('/api/v1/pages/finding-kinds', async () => ({ kinds: FINDING_KINDS, labels: FINDING_LABELS }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { params: idParams } }, async (request) => {
+    const principal = await authenticator.require(request);
+    return toPageView(await pages.getPage(request.params.id, principal), links);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/pages/:id/preview', { schema: { params: idParams } }, async (request, reply) => {
+    const principal = await authenticator.require(request);
+    const page = await pages.getPage(request.params.id, principal);
+    return reply.headers(pageHeaders({ etag: `"${page.html_sha256}"`, indexable: false, cacheable: false })).send(page.html);
+  });
+
+  app.put<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { params: idParams } }, async (request) => {
+    const principal = await authenticator.require(request);
+    const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
+    try {
+      return toPageView(await pages.replacePage(request.params.id, toPageUpload(upload), principal), links);
+    } finally {
+      await media.discardUpload(upload.staged);
+    }
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { params: idParams } }, async (request) => {
+    const principal = await authenticator.require(request);
+    return toPageView(await pages.unpublishPage(request.params.id, principal), links);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/pages/:id/publish', { schema: { params: idParams } }, async (request) => {
+    const principal = await authenticator.require(request);
+    return toPageView(await pages.republishPage(request.params.id, principal), links);
+  });
+}
+
+/** The "confirm" field lists finding ids, comma- or space-separated, and may be repeated. */
+function toPageUpload(upload: DocumentUpload): PageUpload {
+  const title = upload.fields.get('title')?.at(-1);
+  const confirmed = (upload.fields.get('confirm') ?? []).flatMap((value) => value.split(/[\s,]+/)).filter((id) => id !== '');
+  return {
+    staged: upload.staged,
+    fileName: upload.fileName,
+    title: title === undefined ? undefined : [...title].slice(0, MAX_TITLE_LENGTH).join(''),
+    confirmedFindings: confirmed,
+    indexable: readBooleanField(upload, 'indexable'),
+  };
+}
