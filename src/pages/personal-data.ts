@@ -223,7 +223,7 @@ function maskFound(kind: FindingKind, raw: string): string {
       return `${local.slice(0, 1)}${MASK}@${domain.slice(0, 1)}${MASK}.${topLevel}`;
     }
     case 'phone-number': {
-      const compact = raw.replace(/[^\d+]/g, '');
+      const compact = raw.replace(/\(0\)/, '').replace(/[^\d+]/g, '');
       return `${compact.slice(0, compact.startsWith('+') ? 4 : 2)}${MASK}${compact.slice(-2)}`;
     }
     case 'iban':
