@@ -29,6 +29,7 @@ import { PublicImageImporter } from './media/public-image-import.js';
 import { PageRepository } from './db/repositories/page-repository.js';
 import { PageService } from './pages/page-service.js';
 import { PersonalDataAllowlist } from './pages/personal-data.js';
+import { MailExternalizer } from './mail/mail-externalizer.js';
 import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
@@ -52,6 +53,7 @@ export interface Vitrail {
   readonly metrics: VitrailMetrics;
   readonly images: PublicImageImporter;
   readonly pages: PageService;
+  readonly mailExternalizer: MailExternalizer;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     links,
     images,
     pages,
+    mailExternalizer: new MailExternalizer({ images, links, logger }),
     legacyPaths,
     legacyUrls: new LegacyUrlResolver(legacyPaths, noStyleVariants),
     drupalImporter,

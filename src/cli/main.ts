@@ -8,6 +8,7 @@ import { backupCommand, restoreCommand } from './backup-commands.js';
 import { checkCommand } from './check-command.js';
 import { configCommand } from './config-command.js';
 import { tlsCommands } from './tls-commands.js';
+import { externalizeCommand } from './externalize-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
@@ -27,7 +28,8 @@ const program = new Command('vitrail')
   .addCommand(restoreCommand())
   .addCommand(checkCommand())
   .addCommand(configCommand())
-  .addCommand(tlsCommands());
+  .addCommand(tlsCommands())
+  .addCommand(externalizeCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import { legacyRoutes } from './routes/legacy-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
+import { externalizeRoutes } from './routes/externalize-routes.js';
 import { publicMediaRoutes } from './routes/public-media-routes.js';
 import { publicPageRoutes } from './routes/public-page-routes.js';
 
@@ -83,6 +84,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   });
   await app.register(pageRoutes, { pages: vitrail.pages, media: vitrail.media, authenticator, links: vitrail.links });
   await app.register(publicPageRoutes, { pages: vitrail.pages });
+  await app.register(externalizeRoutes, { externalizer: vitrail.mailExternalizer, media: vitrail.media, authenticator });
 
   return app;
 }
