@@ -21,23 +21,36 @@ export interface ExternalizeRoutesOptions {
 export async function externalizeRoutes(app: FastifyInstance, options: ExternalizeRoutesOptions): Promise<void> {
   const { externalizer, media, authenticator } = options;
 
-  app.post('/api/v1/externalize', async (request) => {
-    const principal = await authenticator.require(request);
-    const upload = await receiveDocumentUpload(request, media, []);
-    try {
-      const bytes = await readFile(upload.staged.path);
-      const report = await externalizer.externalizeMail({ bytes, fileName: upload.fileName }, principal);
-      return {
-        kind: report.kind,
-        contentType: report.kind === 'eml' ? 'message/rfc822' : 'text/html; charset=utf-8',
-        content: report.output.toString('utf8'),
-        bytesBefore: report.bytesBefore,
-        bytesAfter: report.bytesAfter,
-        dimensionsAdded: report.dimensionsAdded,
-        images: report.images,
-      };
-    } finally {
-      await media.discardUpload(upload.staged);
-    }
-  });
+  app.post(
+    '/api/v1/externalize',
+    {
+      schema: {
+        tags: ['mail'],
+        summary: 'Make a mailing lighter by moving its embedded images to public media',
+        description:
+          'multipart/form-data with an HTML file or a whole .eml message in the field "file". Answers 200 with kind, content ' +
+          '(the lighter file as text), bytesBefore, bytesAfter, dimensionsAdded and images (reference, url, mediaId, bytes, reused).',
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request) => {
+      const principal = await authenticator.require(request);
+      const upload = await receiveDocumentUpload(request, media, []);
+      try {
+        const bytes = await readFile(upload.staged.path);
+        const report = await externalizer.externalizeMail({ bytes, fileName: upload.fileName }, principal);
+        return {
+          kind: report.kind,
+          contentType: report.kind === 'eml' ? 'message/rfc822' : 'text/html; charset=utf-8',
+          content: report.output.toString('utf8'),
+          bytesBefore: report.bytesBefore,
+          bytesAfter: report.bytesAfter,
+          dimensionsAdded: report.dimensionsAdded,
+          images: report.images,
+        };
+      } finally {
+        await media.discardUpload(upload.staged);
+      }
+    },
+  );
 }

@@ -28,37 +28,51 @@ const idParams = {
 export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
   const { pages, media, authenticator, links } = options;
 
-  app.post('/api/v1/pages', async (request, reply) => {
-    const principal = await authenticator.require(request);
-    const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
-    try {
-      const row = await pages.publishPage(toPageUpload(upload), principal);
-      const body = toPageView(row, links);
-      return await reply.code(201).header('location', body.url).send(body);
-    } finally {
-      await media.discardUpload(upload.staged);
-    }
-  });
+  app.post(
+    '/api/v1/pages',
+    {
+      schema: {
+        tags: ['pages'],
+        summary: 'Publish a web version of a mailing',
+        description:
+          'multipart/form-data with an HTML file, or a zip of the page and its images, in the field "file"; optional fields "title", ' +
+          '"indexable" (true lets search engines index the page) and "confirm" (ids of personal-data findings to publish anyway, ' +
+          'comma-separated). Answers 201 with the page, or 422 VITRAIL_PAGE_PERSONAL_DATA with error.findings.',
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticator.require(request);
+      const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
+      try {
+        const row = await pages.publishPage(toPageUpload(upload), principal);
+        const body = toPageView(row, links);
+        return await reply.code(201).header('location', body.url).send(body);
+      } finally {
+        await media.discardUpload(upload.staged);
+      }
+    },
+  );
 
-  app.get('/api/v1/pages', async (request) => {
+  app.get('/api/v1/pages', { schema: { tags: ['pages'], summary: 'List pages, newest first' } }, async (request) => {
     const principal = await authenticator.require(request);
     return { items: (await pages.listPages(principal)).map((row) => toPageView(row, links)) };
   });
 
-  app.get('/api/v1/pages/finding-kinds', async () => ({ kinds: FINDING_KINDS, labels: FINDING_LABELS }));
+  app.get('/api/v1/pages/finding-kinds', { schema: { tags: ['pages'], summary: 'Kinds of personal-data findings, with French and English labels' } }, async () => ({ kinds: FINDING_KINDS, labels: FINDING_LABELS }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { params: idParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { tags: ['pages'], summary: 'Read a page', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     return toPageView(await pages.getPage(request.params.id, principal), links);
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/pages/:id/preview', { schema: { params: idParams } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/v1/pages/:id/preview', { schema: { tags: ['pages'], summary: 'The page as readers get it, published or not', params: idParams } }, async (request, reply) => {
     const principal = await authenticator.require(request);
     const page = await pages.getPage(request.params.id, principal);
     return reply.headers(pageHeaders({ etag: `"${page.html_sha256}"`, indexable: false, cacheable: false })).send(page.html);
   });
 
-  app.put<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { params: idParams } }, async (request) => {
+  app.put<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { tags: ['pages'], summary: 'Replace the content of a page; its URL stays', description: 'The same multipart fields as publishing.', consumes: ['multipart/form-data'], params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
     try {
@@ -68,12 +82,12 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     }
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { params: idParams } }, async (request) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { tags: ['pages'], summary: 'Unpublish a page: its URL answers 404', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     return toPageView(await pages.unpublishPage(request.params.id, principal), links);
   });
 
-  app.post<{ Params: { id: string } }>('/api/v1/pages/:id/publish', { schema: { params: idParams } }, async (request) => {
+  app.post<{ Params: { id: string } }>('/api/v1/pages/:id/publish', { schema: { tags: ['pages'], summary: 'Publish an unpublished page again, at the same URL', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
     return toPageView(await pages.republishPage(request.params.id, principal), links);
   });
