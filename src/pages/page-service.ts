@@ -85,11 +85,14 @@ export class PageService {
     this.requireRight(principal, 'publish pages');
     const page = await this.requirePage(id);
     const prepared = await this.preparePage(upload, principal);
+    const keepTitle = upload.title === undefined || upload.title.trim() === '';
+    let indexable = page.indexable;
+    if (upload.indexable !== undefined) indexable = upload.indexable ? 1 : 0;
     const changes = {
-      title: upload.title === undefined || upload.title.trim() === '' ? page.title : prepared.title,
+      title: keepTitle ? page.title : prepared.title,
       html: prepared.html,
       html_sha256: sha256(prepared.html),
-      indexable: upload.indexable === undefined ? page.indexable : upload.indexable ? 1 : 0,
+      indexable,
       confirmed_findings: JSON.stringify(prepared.confirmed),
       updated_at: this.deps.clock.now().toISOString(),
     };
@@ -108,7 +111,7 @@ export class PageService {
     return this.requirePage(id);
   }
 
-  /** Takes a page offline: its URL answers 404 until the page is published again. */
+  /** Takes a page offline: its URL returns 404 until the page is published again. */
   async unpublishPage(id: string, principal: Principal): Promise<PageRow> {
     this.requireRight(principal, 'publish pages');
     const page = await this.requirePage(id);

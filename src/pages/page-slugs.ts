@@ -23,7 +23,7 @@ export function createPageSlug(title: string): string {
   return words === '' ? random : `${words}-${random}`;
 }
 
-/** Slugs as createPageSlug makes them; anything else is answered 404 without a database read. */
+/** Checks the shape createPageSlug makes, so that other paths get a 404 without a database read. */
 export function isWellFormedSlug(slug: string): boolean {
   return /^[a-z0-9-]{14,80}$/.test(slug);
 }

@@ -12,7 +12,7 @@ import { CheckedZip, type ZipFileEntry, type ZipLimits } from './zip-archive.js'
 const HTML_EXTENSIONS = new Set(['.html', '.htm']);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** How a page refers to an image file of its own: an entry of its zip, read on demand. */
+/** An image file of the upload that the page refers to: an entry of its zip, read on demand. */
 export interface LocalImage {
   readonly name: string;
   open(): Promise<Readable>;
@@ -62,7 +62,7 @@ async function readZipSource(filePath: string, limits: ZipLimits): Promise<PageS
   }
 }
 
-/** The page of a zip: its only HTML file, or else the index.html closest to the root. */
+/** Picks the page of a zip: its only HTML file, or else the index.html closest to the root. */
 function choosePage(files: readonly ZipFileEntry[]): ZipFileEntry {
   const pages = files.filter((entry) => HTML_EXTENSIONS.has(path.posix.extname(entry.name).toLowerCase()));
   if (pages.length === 1 && pages[0] !== undefined) return pages[0];

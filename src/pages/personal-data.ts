@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { isElement, isTextNode, lineOf, walk, type HtmlDocument, type HtmlNode } from '../html/html-tree.js';
 import type { FindingKind } from './finding-kinds.js';
 
-/** Where a finding sits: the element, the attribute (null for text) and the source line when known. */
+/** Location of a finding: the element, the attribute (null for text) and the source line when known. */
 export interface FindingLocation {
   readonly element: string;
   readonly attribute: string | null;
@@ -14,7 +14,7 @@ export interface Finding {
   /** Stable for the same kind and text, so a confirmation still applies when the page is sent again. */
   readonly id: string;
   readonly kind: FindingKind;
-  /** The text found, partly masked so that the answer does not spread the data further. */
+  /** The text found, partly masked so that the response does not spread the data further. */
   readonly text: string;
   readonly where: FindingLocation;
   readonly occurrences: number;
@@ -30,6 +30,7 @@ const FRENCH_PHONE = /(?<![\d+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?
 const INTERNATIONAL_PHONE = /(?<![\d+])\+(?!33)[1-9]\d{0,2}(?:[\s.-]?\d{1,4}){2,6}(?!\d)/g;
 const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const ABSOLUTE_URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/g;
+const DATA_URL_IN_TEXT = /\bdata:[^\s<>"')]+/gi;
 
 /** Attributes whose value is a URL worth checking for per-recipient parameters. */
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'background', 'cite', 'formaction']);
@@ -39,8 +40,8 @@ const TEXT_ATTRIBUTES = new Set(['alt', 'title', 'content', 'value', 'placeholde
 const IDENTIFYING_PARAMETERS = new Set(['cid', 'cid1', 'cs', 'qid', 'h', 'jid', 'id', 'eq']);
 
 /**
- * Values that are public on purpose (the organisation's address, phone number, IBAN); entries are matched
- * after normalisation, and an entry starting with "@" allows every address of that domain.
+ * Values that are public on purpose, such as the organisation's address, phone number or IBAN. Entries are
+ * matched after normalisation, and an entry starting with "@" allows every address of that domain.
  */
 export class PersonalDataAllowlist {
   private readonly entries: Set<string>;
@@ -81,7 +82,9 @@ export function findPersonalData(document: HtmlDocument, allowlist: PersonalData
       const parent = 'parentNode' in node && node.parentNode !== null && isElement(node.parentNode) ? node.parentNode.tagName : 'document';
       const where = { element: node.nodeName === '#comment' ? 'comment' : parent, attribute: null, line: lineOf(node) };
       const text = 'data' in node ? String(node.data) : (node as { value: string }).value;
-      scanText(text, where, record);
+      // CSS holds no reader-visible text, and its base64 images would match phone and IBAN patterns by chance.
+      if (parent === 'style') scanTokens(text, where, record);
+      else scanText(text, where, record);
       return;
     }
     if (!isElement(node)) return;
@@ -104,10 +107,14 @@ export function findPersonalData(document: HtmlDocument, allowlist: PersonalData
 
 type Recorder = (kind: FindingKind, raw: string, where: FindingLocation) => void;
 
-function scanText(text: string, where: FindingLocation, record: Recorder): void {
+function scanTokens(text: string, where: FindingLocation, record: Recorder): void {
   for (const match of text.matchAll(CIVICRM_TOKEN)) record('civicrm-token', match[0], where);
+}
+
+function scanText(text: string, where: FindingLocation, record: Recorder): void {
+  scanTokens(text, where, record);
   for (const match of text.matchAll(ABSOLUTE_URL_IN_TEXT)) scanUrlParameters(match[0], where, record);
-  const withoutUrls = text.replace(ABSOLUTE_URL_IN_TEXT, ' ');
+  const withoutUrls = text.replace(ABSOLUTE_URL_IN_TEXT, ' ').replace(DATA_URL_IN_TEXT, ' ');
   for (const match of withoutUrls.matchAll(EMAIL_ADDRESS)) record('email-address', match[0], where);
   for (const match of withoutUrls.matchAll(FRENCH_PHONE)) record('phone-number', match[0], where);
   for (const match of withoutUrls.matchAll(INTERNATIONAL_PHONE)) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import iconv from 'iconv-lite';
@@ -129,6 +130,16 @@ describe('personal-data check', () => {
     assert.equal(response.status, 201);
   });
 
+  it('ignores base64 images in CSS', async () => {
+    const noise = await sharp(randomBytes(64 * 64 * 3), { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+    const html = `<style>td { background: url(data:image/png;base64,${noise.toString('base64')}); }</style><table><tr><td>x</td></tr></table>`;
+    const response = await sendPage(server, { name: 'fond.html', content: html });
+    assert.equal(response.status, 201, await response.clone().text());
+    const page = (await response.json()) as PageJson;
+    const served = await (await fetch(page.url)).text();
+    assert.match(served, /background: url\("http:\/\/127\.0\.0\.1:\d+\/m\/[A-Za-z0-9_-]+\/image\.png"\)/);
+  });
+
   it('serves finding kinds with French and English labels', async () => {
     const response = await fetch(`${server.url}/api/v1/pages/finding-kinds`);
     const body = (await response.json()) as { kinds: string[]; labels: Record<string, Record<string, { label: string }>> };
@@ -203,6 +214,10 @@ describe('page publishing', () => {
     assert.ok(!policy.includes('allow-scripts') && !policy.includes('allow-same-origin'));
     assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(served.headers.get('x-robots-tag'), 'noindex');
+
+    const head = await fetch(page.url, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-security-policy'), policy);
 
     const etag = served.headers.get('etag') ?? '';
     const revalidated = await fetch(page.url, { headers: { 'if-none-match': etag } });
@@ -312,6 +327,25 @@ describe('page zip checks', () => {
     ]);
     assert.ok(zip.length < 20 * 1024, `the fixture expands about 1000 times (${zip.length} bytes packed)`);
     await rejected(zip, 'VITRAIL_ZIP_COMPRESSION_RATIO', /"zeros\.png" unpacks to \d+ times/);
+  });
+
+  it('rejects more unpacked bytes than the limit', async () => {
+    const small = await startTestServer({ VITRAIL_ZIP_MAX_UNPACKED_BYTES: '100000' });
+    try {
+      const zip = await buildZip([
+        { name: 'index.html', content: '<p>x</p>' },
+        { name: 'a.bin', content: randomBytes(60_000) },
+        { name: 'b.bin', content: randomBytes(60_000) },
+      ]);
+      const response = await sendPage(small, { name: 'page.zip', content: zip });
+      const error = await errorOf(response);
+      assert.equal(response.status, 413);
+      assert.equal(error.code, 'VITRAIL_ZIP_TOO_LARGE_UNPACKED');
+      assert.match(error.message, /more than the limit of 100000 bytes/);
+      await assertNothingWritten(small);
+    } finally {
+      await small.close();
+    }
   });
 
   it('rejects a file that is not a zip', async () => {
