@@ -216,9 +216,9 @@ export class PageService {
   }
 }
 
-/** URLs a reader's browser fetches from elsewhere: absolute http(s), protocol-relative, and cid: parts of a mail. */
+/** Checks for URLs that do not name a file of the upload: any scheme (http, cid, about …) or protocol-relative. */
 function isExternal(url: string): boolean {
-  return /^(?:https?:)?\/\//i.test(url) || /^cid:/i.test(url);
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
 }
 
 function chooseTitle(requested: string | undefined, document: HtmlDocument, fileName: string): string {
