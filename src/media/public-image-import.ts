@@ -47,7 +47,11 @@ export class PublicImageImporter {
     for (const image of images) await this.media.discardUpload(image.staged);
   }
 
-  /** Creates the public media of a staged image, or links the existing public media with the same bytes. */
+  /**
+   * Creates the public media of a staged image, or links the existing public media with the same bytes.
+   * NOTE: a linked media is shared, so trashing it from the media library also breaks the pages and mails
+   * that link it, until it is restored.
+   */
   async commit(image: StagedImage, principal: Principal): Promise<ImportedImage> {
     const existing = await this.media.findPublicMediaWithContent(image.staged.sha256, principal);
     if (existing !== undefined) {
