@@ -47,8 +47,12 @@ export class PersonalDataAllowlist {
   private readonly entries: Set<string>;
 
   constructor(entries: readonly string[]) {
-    this.entries = new Set(entries.map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== ''));
-    for (const entry of [...this.entries]) this.entries.add(normaliseFound('phone-number', entry));
+    this.entries = new Set();
+    for (const entry of entries.map((value) => value.trim()).filter((value) => value !== '')) {
+      for (const form of [entry.toLowerCase(), normaliseFound('phone-number', entry), normaliseFound('iban', entry)]) {
+        if (form !== '') this.entries.add(form);
+      }
+    }
   }
 
   allows(kind: FindingKind, text: string): boolean {
