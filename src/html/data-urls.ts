@@ -8,9 +8,8 @@ export function isDataUrl(url: string): boolean {
 }
 
 /**
- * Decodes a `data:` URL with the WHATWG fetch of Node (undici), which implements the data: URL processor
- * of the Fetch standard, base64 and percent-encoding included; no network is involved. Returns null for a
- * malformed URL.
+ * Decodes a `data:` URL with Node's fetch (undici), which implements the Fetch standard's data: URL
+ * processor, base64 and percent-encoding included. No network is involved. Returns null for a malformed URL.
  */
 export async function decodeDataUrl(url: string): Promise<DecodedDataUrl | null> {
   try {

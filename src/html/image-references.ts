@@ -1,6 +1,6 @@
 import { elementsOf, getAttribute, isTextNode, setAttribute, type HtmlDocument, type HtmlElement } from './html-tree.js';
 
-/** Where an image URL was found: an attribute of an element, or the text of a `<style>` element. */
+/** An image URL in a document, with its place: an attribute of an element, or the text of a `<style>` element. */
 export interface ImageReference {
   readonly url: string;
   readonly element: HtmlElement;

@@ -23,10 +23,10 @@ export function snapshotDocument(document: HtmlDocument): DocumentSnapshot {
 }
 
 /**
- * Writes the changes made to a parsed document back into its original source text, leaving every other
- * byte as it was: changed attributes are replaced where the parser found them, new attributes are added
- * after the tag name, changed `<style>` texts are replaced. A mail's HTML is thus the same markup with
- * new image URLs, not a reformatted document. Needs a document parsed with source locations.
+ * Writes the changes made to a parsed document back into its original source text, and leaves every other
+ * byte as it was. Changed attributes are replaced where the parser found them, new attributes go after the
+ * tag name, and changed `<style>` texts are replaced. A mail's HTML is thus the same markup with new image
+ * URLs, not a reformatted document. The document must be parsed with source locations.
  */
 export function applyChangesToSource(source: string, document: HtmlDocument, snapshot: DocumentSnapshot): string {
   const edits: SourceEdit[] = [];

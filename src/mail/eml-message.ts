@@ -32,9 +32,9 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
 }
 
 /**
- * Builds the lighter message: the original header lines unchanged (From, To, Subject, Date, Message-ID,
- * List-Unsubscribe …), a body rebuilt by nodemailer's MailComposer from the same text part, the new HTML,
- * and every attachment except the inline parts now linked as media.
+ * Builds the lighter message. The original header lines stay unchanged (From, To, Subject, Date,
+ * Message-ID, List-Unsubscribe …). nodemailer's MailComposer rebuilds the body from the same text part, the
+ * new HTML, and every attachment except the inline parts now linked as media.
  */
 export async function rebuildMessage(parsed: ParsedMessage, html: string, movedContentIds: ReadonlySet<string>): Promise<Buffer> {
   const attachments: Mail.Attachment[] = parsed.email.attachments
@@ -62,7 +62,7 @@ export async function rebuildMessage(parsed: ParsedMessage, html: string, movedC
   return Buffer.concat([Buffer.from([...kept, ...structure].join('\r\n'), 'utf8'), Buffer.from('\r\n\r\n'), body]);
 }
 
-/** A message starts with header fields ("Name: value"), and has at least one that only messages carry. */
+/** Checks that a text starts with header fields ("Name: value"), at least one of which only messages carry. */
 export function looksLikeMessage(start: string): boolean {
   const head = start.split(/\r?\n\r?\n/)[0] ?? '';
   if (!/^[!-9;-~]+:/.test(head)) return false;

@@ -10,7 +10,7 @@ export interface PublicPageRoutesOptions {
   readonly pages: PageService;
 }
 
-/** The public path of hosted pages, `/p/<slug>/`, for anonymous readers. */
+/** Registers the public path of hosted pages, `/p/<slug>/`, for anonymous readers. */
 export async function publicPageRoutes(app: FastifyInstance, options: PublicPageRoutesOptions): Promise<void> {
   const { pages } = options;
 
