@@ -266,6 +266,16 @@ describe('page publishing', () => {
     assert.equal((await fetch(`${server.url}/p/not-a-page-aaaaaaaaaaaaaa/`)).status, 404);
   });
 
+  it('describes the page routes as OpenAPI', async () => {
+    const document = (await (await fetch(`${server.url}/api/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const route of ['/api/v1/pages', '/api/v1/pages/{id}', '/api/v1/pages/{id}/preview', '/api/v1/pages/{id}/publish', '/api/v1/externalize']) {
+      assert.ok(document.paths[route] !== undefined, `${route} is described`);
+    }
+    assert.ok(document.paths['/api/v1/pages']?.post !== undefined);
+    assert.ok(document.paths['/api/v1/pages/{id}']?.put !== undefined);
+    assert.ok(document.paths['/api/v1/pages/{id}']?.delete !== undefined);
+  });
+
   it('rejects a page whose images are not in the upload', async () => {
     const response = await sendPage(server, { name: 'seule.html', content: '<img src="photos/absente.jpg">' });
     assert.equal(response.status, 400);
