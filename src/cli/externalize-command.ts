@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, constants, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +10,9 @@ import type { ImageBytes } from '../mail/externalize-html.js';
 import type { Vitrail } from '../vitrail.js';
 import { withVitrail } from './command-context.js';
 import { printTable } from './table.js';
+
+/** Exit status of a command run with a bad argument, as for invalid settings. */
+const EXIT_USAGE = 2;
 
 interface ExternalizeOptions {
   readonly user: string;
@@ -26,16 +29,23 @@ export function externalizeCommand(): Command {
     .argument('[images...]', 'image files the mailing refers to by a relative path, such as images/logo.png')
     .requiredOption('--user <email>', 'e-mail address of the user who owns the new media')
     .option('--output <file>', 'where to write the lighter file (default: beside the input, with ".light" before the extension)')
-    .action(async (file: string, imageFiles: string[], options: ExternalizeOptions) => {
+    .action(async (file: string, imageFiles: string[], options: ExternalizeOptions, command: Command) => {
+      const inputPath = path.resolve(file);
+      const extension = path.extname(inputPath);
+      const outputPath = path.resolve(options.output ?? `${inputPath.slice(0, inputPath.length - extension.length)}.light${extension || '.html'}`);
+      for (const given of [inputPath, ...imageFiles.map((image) => path.resolve(image))]) {
+        if (!(await isReadableFile(given))) command.error(`error: the file "${given}" does not exist or cannot be read`, { exitCode: EXIT_USAGE });
+      }
+      if (await exists(outputPath)) {
+        command.error(`error: "${outputPath}" already exists: remove it, or choose another file with --output`, { exitCode: EXIT_USAGE });
+      }
+
       await withVitrail(async (vitrail) => {
         const principal = await principalOf(vitrail, options.user);
-        const inputPath = path.resolve(file);
         const report = await vitrail.mailExternalizer.externalizeMail(
           { bytes: await readFile(inputPath), fileName: path.basename(inputPath), resolveLocal: localImageResolver(inputPath, imageFiles) },
           principal,
         );
-        const extension = path.extname(inputPath);
-        const outputPath = path.resolve(options.output ?? `${inputPath.slice(0, inputPath.length - extension.length)}.light${extension || '.html'}`);
         await writeFile(outputPath, report.output, { flag: 'wx' });
 
         printTable(
@@ -72,4 +82,22 @@ function localImageResolver(inputPath: string, imageFiles: readonly string[]): (
     if (!allowed.has(target)) return null;
     return { bytes: await readFile(target), fileName: path.basename(target) };
   };
+}
+
+async function isReadableFile(filePath: string): Promise<boolean> {
+  try {
+    await access(filePath, constants.R_OK);
+    return (await stat(filePath)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function exists(filePath: string): Promise<boolean> {
+  try {
+    await stat(filePath);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -142,4 +142,18 @@ describe('vitrail externalize', () => {
     assert.equal(fetched.status, 200);
     assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), logo);
   });
+
+  it('never overwrites an existing output', async () => {
+    await writeFile(path.join(folder, 'deja.html'), '<p>x</p>');
+    await writeFile(path.join(folder, 'deja.light.html'), 'kept');
+    const failure = await runFile(process.execPath, [CLI.pathname, 'externalize', path.join(folder, 'deja.html'), '--user', 'editor@example.org'], {
+      env: { ...process.env, VITRAIL_DATA_DIR: server.dataDir, VITRAIL_PUBLIC_URL: server.url },
+    }).then(
+      () => null,
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    assert.equal(failure?.code, 2);
+    assert.match(failure?.stderr ?? '', /deja\.light\.html" already exists: remove it, or choose another file with --output/);
+    assert.equal(await readFile(path.join(folder, 'deja.light.html'), 'utf8'), 'kept');
+  });
 });
