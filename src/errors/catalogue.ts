@@ -142,7 +142,7 @@ export const ERROR_CATALOGUE = {
   },
   VITRAIL_DOCUMENT_IMAGE_INVALID: {
     status: 415,
-    template: 'The image {reference} is {detected}, not an image Vitrail can store: replace it or remove it from the document.',
+    template: 'The image {reference} is {detected}, which is not an image type this server accepts (see VITRAIL_ALLOWED_TYPES): replace it or remove it from the document.',
   },
   VITRAIL_ZIP_INVALID: {
     status: 400,

@@ -16,6 +16,7 @@ import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../s
 import type { Clock } from '../time/clock.js';
 import { cleanFileName, foldForSearch, hasUsableName } from './file-names.js';
 import { createMediaId } from './media-ids.js';
+import { isTypeAllowed } from './media-types.js';
 import type { FetchCounter } from './fetch-counter.js';
 import { RECENT_FETCH_DAYS } from './fetch-counter.js';
 import type { MediaPurge, PurgeResult } from './media-purge.js';
@@ -189,6 +190,11 @@ export class MediaService {
     const found = await this.deps.versions.find(id, version);
     if (found === undefined) throw new VitrailError('VITRAIL_MEDIA_VERSION_NOT_FOUND', { id, version });
     return found;
+  }
+
+  /** Checks a detected type against VITRAIL_ALLOWED_TYPES, as createMedia will. */
+  acceptsType(mime: string): boolean {
+    return isTypeAllowed(mime, this.deps.allowedTypes);
   }
 
   /** Finds a public media with the same bytes that an importer may link instead of storing a copy. */

@@ -33,7 +33,7 @@ export class PublicImageImporter {
     const staged = await this.media.receiveUpload(Buffer.isBuffer(source) ? Readable.from([source]) : source);
     try {
       const detected = await detectFileType(staged.path);
-      if (detected === null || !detected.mime.startsWith('image/')) {
+      if (detected === null || !detected.mime.startsWith('image/') || !this.media.acceptsType(detected.mime)) {
         throw new VitrailError('VITRAIL_DOCUMENT_IMAGE_INVALID', { reference: label, detected: detected?.mime ?? 'of no recognised type' });
       }
       return { staged, fileName, mime: detected.mime };
