@@ -382,3 +382,22 @@ describe('page zip checks', () => {
     assert.match(text, /\/m\/[A-Za-z0-9_-]+\/%C3%A9t%C3%A9\.png/);
   });
 });
+
+describe('page images and accepted types', () => {
+  it('rejects the page before storing any image', async () => {
+    const server = await startTestServer({ VITRAIL_ALLOWED_TYPES: 'image/png' });
+    try {
+      const png = await pngOf('#112233');
+      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#445566' } }).jpeg().toBuffer();
+      const html = `<img src="data:image/png;base64,${png.toString('base64')}"><img src="data:image/jpeg;base64,${jpeg.toString('base64')}">`;
+      const response = await sendPage(server, { name: 'types.html', content: html });
+      const error = await errorOf(response);
+      assert.equal(response.status, 415);
+      assert.equal(error.code, 'VITRAIL_DOCUMENT_IMAGE_INVALID');
+      assert.match(error.message, /is image\/jpeg, which is not an image type this server accepts/);
+      await assertNothingWritten(server);
+    } finally {
+      await server.close();
+    }
+  });
+});
