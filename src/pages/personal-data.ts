@@ -22,8 +22,14 @@ export interface Finding {
 
 /** Unrendered CiviCRM tokens: `{contact.first_name}`, `{action.unsubscribeUrl}`, Smarty's `{$contact.email}`. */
 const CIVICRM_TOKEN =
-  /\{\$?(?:contact|action|domain|mailing|event|membership|contribution|participant|case|activity|civicrm|site)\.[A-Za-z0-9_:.-]+(?:\|[^{}]*)?\}/g;
-const EMAIL_ADDRESS = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+  /\{\$?(?:contact|action|domain|mailing|event|membership|contribution|participant|case|activity|civicrm|site)\.[A-Za-z0-9_:.-]{1,100}(?:\|[^{}]{0,200})?\}/g;
+/** An address once cut out around its "@": anchored, so the regex runs on a short candidate only. */
+const EMAIL_ADDRESS = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+const LOCAL_PART_CHARACTER = /[A-Za-z0-9._%+-]/;
+const DOMAIN_CHARACTER = /[A-Za-z0-9.-]/;
+/** Longest local part and domain of an address (RFC 5321, section 4.5.3.1). */
+const MAX_LOCAL_PART_LENGTH = 64;
+const MAX_DOMAIN_LENGTH = 255;
 /** French numbers: 01 23 45 67 89, 01.23.45.67.89, +33 1 23 45 67 89, +33 (0)1 23 45 67 89, 0033 1… */
 const FRENCH_PHONE = /(?<![\d+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)/g;
 /** Other international numbers written with their country code: + and 8 to 15 digits. */
@@ -119,7 +125,7 @@ function scanText(text: string, where: FindingLocation, record: Recorder): void 
   scanTokens(text, where, record);
   for (const match of text.matchAll(ABSOLUTE_URL_IN_TEXT)) scanUrlParameters(match[0], where, record);
   const withoutUrls = text.replace(ABSOLUTE_URL_IN_TEXT, ' ').replace(DATA_URL_IN_TEXT, ' ');
-  for (const match of withoutUrls.matchAll(EMAIL_ADDRESS)) record('email-address', match[0], where);
+  for (const address of findEmailAddresses(withoutUrls)) record('email-address', address, where);
   for (const match of withoutUrls.matchAll(FRENCH_PHONE)) record('phone-number', match[0], where);
   for (const match of withoutUrls.matchAll(INTERNATIONAL_PHONE)) {
     const digits = match[0].replace(/\D/g, '').length;
@@ -138,7 +144,7 @@ function scanUrl(value: string, where: FindingLocation, record: Recorder): void 
   for (const match of decoded.matchAll(CIVICRM_TOKEN)) record('civicrm-token', match[0], where);
   const lower = url.toLowerCase();
   if (lower.startsWith('mailto:')) {
-    for (const match of decoded.matchAll(EMAIL_ADDRESS)) record('email-address', match[0], where);
+    for (const address of findEmailAddresses(decoded)) record('email-address', address, where);
     return;
   }
   if (lower.startsWith('tel:')) {
@@ -146,7 +152,7 @@ function scanUrl(value: string, where: FindingLocation, record: Recorder): void 
     return;
   }
   scanUrlParameters(url, where, record);
-  for (const match of decoded.matchAll(EMAIL_ADDRESS)) record('email-address', match[0], where);
+  for (const address of findEmailAddresses(decoded)) record('email-address', address, where);
 }
 
 /** Checks a URL for CiviCRM's contact checksums and per-recipient tracking, unsubscribe and opt-out links. */
@@ -172,6 +178,24 @@ function scanUrlParameters(raw: string, where: FindingLocation, record: Recorder
     ((route.includes('civicrm/mailing/url') || route.includes('extern/url.php')) && has('qid')) ||
     (/civicrm\/mailing\/(unsubscribe|optout|resubscribe)/.test(route) && has('h'));
   if (tracking) record('civicrm-tracking-link', raw, where);
+}
+
+/**
+ * Finds e-mail addresses by growing a candidate around each "@" within the lengths RFC 5321 allows, then
+ * checking it. A single regex over the whole text backtracks quadratically on long runs of letters, which
+ * a 200 KB text node turned into minutes of CPU.
+ */
+function findEmailAddresses(text: string): string[] {
+  const addresses: string[] = [];
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < MAX_LOCAL_PART_LENGTH && LOCAL_PART_CHARACTER.test(text[start - 1] ?? '')) start -= 1;
+    let end = at + 1;
+    while (end < text.length && end - at <= MAX_DOMAIN_LENGTH && DOMAIN_CHARACTER.test(text[end] ?? '')) end += 1;
+    const candidate = text.slice(start, end).replace(/^[.]+/, '').replace(/[.-]+$/, '');
+    if (EMAIL_ADDRESS.test(candidate)) addresses.push(candidate);
+  }
+  return addresses;
 }
 
 function safeDecode(value: string): string {
