@@ -8,7 +8,7 @@ import { countBrokenImages, differentPixelShare, launchChromium } from '../suppo
 import { buildMailing } from '../support/mailing.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 
-/** Most pixels that may differ between the mail before and after: decoding is the same, so almost none. */
+/** Maximum share of pixels that may differ before and after: the same bytes decode the same, so almost none. */
 const MAX_DIFFERENT_SHARE = 0.002;
 const VIEWPORT = { width: 700, height: 1100 };
 

@@ -13,11 +13,11 @@ import { sendPage } from '../support/pages.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { buildZip } from '../support/zips.js';
 
-/** Most pixels that may differ between the original and the hosted page: anti-aliasing only. */
+/** Maximum share of pixels that may differ between the original and the hosted page: anti-aliasing only. */
 const MAX_DIFFERENT_SHARE = 0.005;
 const VIEWPORT = { width: 700, height: 900 };
 
-/** A mailing-like page: table layout, inline styles, two images from the zip, one data: image, a script. */
+/** Builds a mailing-like page: table layout, inline styles, two images from the zip, one data: image, a script. */
 function mailingHtml(inlinePng: Buffer): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Lettre de la paroisse</title>
 <style>body { margin: 0; font: 16px/1.4 sans-serif; background: #f4efe6; } h1 { color: #7a1f2b; }</style>

@@ -45,7 +45,8 @@ describe('POST /api/v1/externalize', () => {
 
   it('makes a 1 MB .eml lighter than 30 KB', async () => {
     const imageBytes = mailing.images.reduce((sum, image) => sum + image.bytes.length, 0);
-    assert.ok(imageBytes > 900_000 && imageBytes < 1_200_000, `about 1 MB of images, got ${imageBytes} bytes`);
+    assert.ok(imageBytes > 900_000, `about 1 MB of images, got ${imageBytes} bytes`);
+    assert.ok(imageBytes < 1_200_000, `about 1 MB of images, got ${imageBytes} bytes`);
 
     const response = await externalize(server, 'nouvelles.eml', mailing.eml);
     assert.equal(response.status, 200, await response.clone().text());

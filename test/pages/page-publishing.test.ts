@@ -211,7 +211,8 @@ describe('page publishing', () => {
     assert.equal(served.headers.get('content-type'), 'text/html; charset=utf-8');
     const policy = served.headers.get('content-security-policy') ?? '';
     assert.match(policy, /(^|; )sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation(;|$)/);
-    assert.ok(!policy.includes('allow-scripts') && !policy.includes('allow-same-origin'));
+    assert.ok(!policy.includes('allow-scripts'), 'scripts stay blocked');
+    assert.ok(!policy.includes('allow-same-origin'), 'the page has no origin of its own');
     assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(served.headers.get('x-robots-tag'), 'noindex');
 

@@ -15,7 +15,7 @@ export interface Mailing {
   readonly images: readonly InlineImage[];
 }
 
-/** A JPEG of random noise, which does not compress away: about 0.33 MB at 600 by 600 pixels, quality 92. */
+/** Encodes random noise as JPEG, which does not compress away: about 0.33 MB at 600 by 600 pixels, quality 92. */
 export async function noiseJpeg(width: number, height: number): Promise<Buffer> {
   return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
 }
