@@ -32,6 +32,7 @@ export interface MailExternalizerDependencies {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Makes mailings lighter: embedded images become public media that the mail links. */
 export class MailExternalizer {
@@ -45,7 +46,9 @@ export class MailExternalizer {
     if (kind === 'html') {
       const html = decodeText(document);
       const result = await externalizeHtml(html, { resolveContentId: () => null, resolveLocal }, this.deps.images, this.deps.links, principal);
-      return this.report(document, kind, Buffer.from(result.html, 'utf8'), result.images, result.dimensionsAdded);
+      // TextDecoder drops a leading byte order mark; it goes back so that only image references change.
+      const bom = document.bytes.subarray(0, 3).equals(UTF8_BOM) ? UTF8_BOM : Buffer.alloc(0);
+      return this.report(document, kind, Buffer.concat([bom, Buffer.from(result.html, 'utf8')]), result.images, result.dimensionsAdded);
     }
 
     const message = await parseMessage(document.bytes);
@@ -79,7 +82,7 @@ function detectKind(document: MailDocument): MailDocumentKind {
 /** Reads HTML as UTF-8; other encodings are refused rather than rewritten into mojibake. */
 function decodeText(document: MailDocument): string {
   try {
-    return strictUtf8.decode(document.bytes).replace(/^\uFEFF/, '');
+    return strictUtf8.decode(document.bytes);
   } catch {
     throw new VitrailError('VITRAIL_EXTERNALIZE_NOT_SUPPORTED', { name: document.fileName, reason: 'the HTML is not UTF-8; save it as UTF-8 and try again' });
   }

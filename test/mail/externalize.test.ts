@@ -90,7 +90,7 @@ describe('POST /api/v1/externalize', () => {
   it('rewrites data: images and keeps every other byte of the HTML', async () => {
     const png = await sharp({ create: { width: 12, height: 10, channels: 3, background: '#123456' } }).png().toBuffer();
     const dataUrl = `data:image/png;base64,${png.toString('base64')}`;
-    const html = `<html>\r\n<BODY>\n  <img   SRC="${dataUrl}"  alt='a &amp; b'>\n<img src="https://cdn.example.org/x.png">\n<p>Texte   gardé <b>tel quel</p>\n</html>`;
+    const html = `\uFEFF<html>\r\n<BODY>\n  <img   SRC="${dataUrl}"  alt='a &amp; b'>\n<img src="https://cdn.example.org/x.png">\n<p>Texte   gardé <b>tel quel</p>\n</html>`;
     const response = await externalize(server, 'lettre.html', html);
     const report = (await response.json()) as ExternalizeJson;
     assert.equal(report.kind, 'html');
