@@ -27,7 +27,9 @@ export function openSqliteDatabase(dataDir: string): Database {
 
 /** Applies pending migrations; returns the names of those applied. */
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Migrations were written in parallel and each touches its own tables, so one numbered below an applied
+  // one may still be applied later; they never depend on each other's order.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     throw new Error(`Database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
