@@ -24,6 +24,11 @@ import { MediaPurge } from './media/media-purge.js';
 import { backupBeforeMigration } from './ops/pre-migration-backup.js';
 import { VitrailMetrics } from './ops/metrics.js';
 import { StorageGuard } from './ops/storage-guard.js';
+import { DerivedBlobRepository } from './db/repositories/derived-blob-repository.js';
+import { ImageRenditions } from './images/image-renditions.js';
+import { ImageVariants } from './images/image-variants.js';
+import { SharpImageProcessor } from './images/sharp-image-processor.js';
+import { WorkPool } from './images/work-pool.js';
 import { MediaService } from './media/media-service.js';
 import { PublicImageImporter } from './media/public-image-import.js';
 import { PageRepository } from './db/repositories/page-repository.js';
@@ -54,6 +59,7 @@ export interface Vitrail {
   readonly images: PublicImageImporter;
   readonly pages: PageService;
   readonly mailExternalizer: MailExternalizer;
+  readonly variants: ImageVariants;
   close(): Promise<void>;
 }
 
@@ -91,11 +97,34 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
   const purgeRecords = new MediaPurgeRepository(db);
+  const derivedBlobs = new DerivedBlobRepository(db);
+  const imageProcessor = new SharpImageProcessor({
+    maxPixels: settings.maxImagePixels,
+    pool: new WorkPool(settings.imageConcurrency),
+  });
+  const renditions = new ImageRenditions({
+    processor: imageProcessor,
+    blobs,
+    staging,
+    logger,
+    maxWidth: settings.renditionMaxWidth,
+  });
+  const variants = new ImageVariants({
+    processor: imageProcessor,
+    derivedBlobs,
+    blobs,
+    staging,
+    clock,
+    logger,
+    variantsPerMedia: settings.variantsPerMedia,
+  });
   const media = new MediaService({
     media: new MediaRepository(db),
     blobs,
     staging,
     images: sharpImageProbe,
+    renditions,
+    derivedBlobs,
     clock,
     logger,
     maxUploadBytes: settings.maxUploadBytes,
@@ -153,6 +182,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     legacyUrls: new LegacyUrlResolver(legacyPaths, noStyleVariants),
     drupalImporter,
     metrics,
+    variants,
     close: async () => {
       await fetches.flush();
       await db.destroy();

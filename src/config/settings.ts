@@ -43,6 +43,14 @@ export interface Settings {
   readonly zipMaxUnpackedBytes: number;
   /** Largest unpacked-to-packed size ratio of a page's zip archive or of one of its entries. */
   readonly zipMaxCompressionRatio: number;
+  /** Largest image accepted, in pixels (width × height × frames), read from the header before decoding. */
+  readonly maxImagePixels: number;
+  /** How many images are decoded at once; more wait in a queue. */
+  readonly imageConcurrency: number;
+  /** Widest public rendition of an image, in pixels. */
+  readonly renditionMaxWidth: number;
+  /** Variants stored per media; past it, variants are made for each request and not kept. */
+  readonly variantsPerMedia: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
@@ -50,6 +58,12 @@ export const DEFAULT_TRASH_RETENTION_DAYS = 30;
 export const DEFAULT_ZIP_MAX_ENTRIES = 1000;
 export const DEFAULT_ZIP_MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_ZIP_MAX_COMPRESSION_RATIO = 100;
+/** 100 megapixels: above any phone or consumer camera, far below what would exhaust memory when decoded. */
+export const DEFAULT_MAX_IMAGE_PIXELS = 100_000_000;
+export const DEFAULT_IMAGE_CONCURRENCY = 2;
+/** Twice the usual 600 px column of a mail, for high-density screens. */
+export const DEFAULT_RENDITION_MAX_WIDTH = 1200;
+export const DEFAULT_VARIANTS_PER_MEDIA = 20;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -99,6 +113,18 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   );
   const logLevel = read<LogLevel>('VITRAIL_LOG_LEVEL', 'info', (raw) => parseChoice(raw, LOG_LEVELS));
   const logFormat = read('VITRAIL_LOG_FORMAT', 'json', (raw) => parseChoice(raw, LOG_FORMATS));
+  const maxImagePixels = read('VITRAIL_MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, (raw) =>
+    parseInteger(raw, 1, Number.MAX_SAFE_INTEGER, `a whole number of pixels, at least 1 (default ${DEFAULT_MAX_IMAGE_PIXELS})`),
+  );
+  const imageConcurrency = read('VITRAIL_IMAGE_CONCURRENCY', DEFAULT_IMAGE_CONCURRENCY, (raw) =>
+    parseInteger(raw, 1, 64, `a number of images from 1 to 64 (default ${DEFAULT_IMAGE_CONCURRENCY})`),
+  );
+  const renditionMaxWidth = read('VITRAIL_RENDITION_MAX_WIDTH', DEFAULT_RENDITION_MAX_WIDTH, (raw) =>
+    parseInteger(raw, 16, 16384, `a width in pixels from 16 to 16384 (default ${DEFAULT_RENDITION_MAX_WIDTH})`),
+  );
+  const variantsPerMedia = read('VITRAIL_VARIANTS_PER_MEDIA', DEFAULT_VARIANTS_PER_MEDIA, (raw) =>
+    parseInteger(raw, 0, 10000, `a number of variants from 0 to 10000 (default ${DEFAULT_VARIANTS_PER_MEDIA})`),
+  );
 
   const pageAllowlist = read<readonly string[]>('VITRAIL_PAGE_ALLOWLIST', [], parseAllowlist);
   const zipMaxEntries = read('VITRAIL_ZIP_MAX_ENTRIES', DEFAULT_ZIP_MAX_ENTRIES, (raw) =>
@@ -144,6 +170,10 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     zipMaxEntries,
     zipMaxUnpackedBytes,
     zipMaxCompressionRatio,
+    maxImagePixels,
+    imageConcurrency,
+    renditionMaxWidth,
+    variantsPerMedia,
   });
 }
 

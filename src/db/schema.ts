@@ -62,6 +62,20 @@ export interface MediaTable {
   version: Generated<number>;
   /** When the current content was stored, or null while it is the uploaded one (then created_at applies). */
   content_changed_at: string | null;
+  /**
+   * The image served publicly, made when the content was stored; null for media that are not processed
+   * images. Its blob is also listed in media_derived_blobs (kind rendition) unless it is the original.
+   */
+  rendition_sha256: string | null;
+  rendition_mime: string | null;
+  rendition_size: number | null;
+  rendition_width: number | null;
+  rendition_height: number | null;
+  /** A small image for the web interface, also listed in media_derived_blobs (kind thumbnail). */
+  thumbnail_sha256: string | null;
+  thumbnail_mime: string | null;
+  /** 1 when the editor chose to publish the original bytes instead of the rendition. */
+  publish_original: Generated<number>;
 }
 
 /** An earlier content of a media, kept when a replacement took its place. */

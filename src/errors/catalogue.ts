@@ -72,6 +72,22 @@ export const ERROR_CATALOGUE = {
     status: 415,
     template: 'The content of "{name}" is {detected}, which is not accepted. Accepted types: {allowed}.',
   },
+  VITRAIL_IMAGE_UNREADABLE: {
+    status: 422,
+    template: 'The image "{name}" cannot be decoded ({reason}): it may be truncated or damaged. Export it again and send the new file.',
+  },
+  VITRAIL_IMAGE_TOO_MANY_PIXELS: {
+    status: 413,
+    template: 'The image "{name}" declares {width}×{height} pixels{frames}, more than the limit of {limit} pixels: send a smaller image, or ask the operator to raise VITRAIL_MAX_IMAGE_PIXELS.',
+  },
+  VITRAIL_MEDIA_NO_THUMBNAIL: {
+    status: 404,
+    template: 'The media "{id}" has no thumbnail: only images get one.',
+  },
+  VITRAIL_VARIANT_INVALID: {
+    status: 400,
+    template: 'The image variant asked for is invalid: {reason}. docs/images.md lists the parameters.',
+  },
   VITRAIL_UPLOAD_MALFORMED: {
     status: 400,
     template: 'The upload is not a valid multipart/form-data request: {reason}.',

@@ -12,6 +12,7 @@ import { registerRequestLog, RequestLogController } from './request-log.js';
 import { registerUnreadBodyClose } from './unread-body.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { legacyRoutes } from './routes/legacy-routes.js';
+import { mediaContentRoutes } from './routes/media-content-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
@@ -74,11 +75,13 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
   if (settings.ops.metrics.enabled && settings.ops.metrics.listen === null) await app.register(metricsRoutes, { metrics: vitrail.metrics });
-  await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
+  await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, variants: vitrail.variants });
+  await app.register(mediaContentRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
   await app.register(legacyRoutes, {
     media: vitrail.media,
     blobs: vitrail.blobs,
     authenticator,
+    variants: vitrail.variants,
     resolver: vitrail.legacyUrls,
     publicPrefixes: await vitrail.legacyPaths.listPrefixes(),
   });

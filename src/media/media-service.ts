@@ -9,7 +9,9 @@ import type { MediaCursor, MediaRepository } from '../db/repositories/media-repo
 import type { MediaVersionRepository } from '../db/repositories/media-version-repository.js';
 import type { MediaRow, MediaVersionRow, Visibility } from '../db/schema.js';
 import { describeBytes, VitrailError } from '../errors/catalogue.js';
+import type { DerivedBlobRepository } from '../db/repositories/derived-blob-repository.js';
 import type { ImageProbe } from '../images/image-probe.js';
+import { derivedBlobRows, imageColumns, type ImageRecord, type ImageRenditions } from '../images/image-renditions.js';
 import type { UploadGuard } from '../ops/storage-guard.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../storage/staging-area.js';
@@ -32,6 +34,8 @@ export interface MediaServiceDependencies {
   readonly blobs: BlobStore;
   readonly staging: StagingArea;
   readonly images: ImageProbe;
+  readonly renditions: ImageRenditions;
+  readonly derivedBlobs: DerivedBlobRepository;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly maxUploadBytes: number;
@@ -72,6 +76,8 @@ export interface MediaChanges {
   readonly name?: string;
   readonly alt?: string;
   readonly visibility?: string;
+  /** true publishes the original bytes of an image instead of its mail-ready rendition. */
+  readonly publishOriginal?: boolean;
 }
 
 export interface MediaListRequest {
@@ -121,15 +127,16 @@ export class MediaService {
       const visibility = parseVisibility(fields.visibility ?? 'public');
       const alt = cleanAlt(fields.alt ?? '');
       const checked = await this.checkUpload(staged, fields.fileName);
-
       await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
+      const image = await this.prepareImage(staged, checked);
 
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const now = this.deps.clock.now().toISOString();
-      const row = newMediaRow(checked, { visibility, alt, createdBy: principal.userId, createdAt: now, updatedAt: now });
+      const row = newMediaRow(checked, { visibility, alt, createdBy: principal.userId, createdAt: now, updatedAt: now }, image);
       try {
         await this.deps.media.insert(row);
+        await this.deps.derivedBlobs.insert(derivedBlobRows(row.id, image, now));
       } catch (error) {
         throw this.deps.uploadGuard?.translateWriteError(error) ?? error;
       }
@@ -147,6 +154,15 @@ export class MediaService {
   }
 
   /**
+   * Checks an image and makes its rendition and thumbnail, for the types the image processor decodes;
+   * null for other files. Every new content, uploaded or replacing an earlier one, goes through here.
+   */
+  async prepareImage(staged: StagedFile, checked: CheckedUpload): Promise<ImageRecord | null> {
+    if (!checked.mime.startsWith('image/') || !this.deps.renditions.handles(checked.mime)) return null;
+    return this.deps.renditions.createRenditions({ path: staged.path, mime: checked.mime, sha256: staged.sha256, size: staged.size, name: checked.name });
+  }
+
+  /**
    * Replaces the content of a media: the same URL serves the new bytes (new ETag, new Last-Modified), and
    * the previous content stays as a version that editors can download. The name keeps its stem and takes
    * the extension of the new type when the type changes. The staged file is consumed or removed.
@@ -158,13 +174,23 @@ export class MediaService {
       if (media.trashed_at !== null) throw new VitrailError('VITRAIL_MEDIA_IN_TRASH', { id });
       const checked = await this.checkUpload(staged, fileName);
       await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
+      const image = await this.prepareImage(staged, checked);
 
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const name = checked.mime === media.mime ? media.name : replaceExtension(media.name, checked.extension);
       const now = this.deps.clock.now().toISOString();
-      const content = { name, name_folded: foldForSearch(name), mime: checked.mime, size: checked.size, sha256: checked.sha256, width: checked.width, height: checked.height };
-      const replaced = await this.deps.versions.replaceContent(id, media.version, content, principal.userId, now);
+      const content = {
+        name,
+        name_folded: foldForSearch(name),
+        mime: checked.mime,
+        size: checked.size,
+        sha256: checked.sha256,
+        width: image?.width ?? checked.width,
+        height: image?.height ?? checked.height,
+        ...imageColumns(image),
+      };
+      const replaced = await this.deps.versions.replaceContent(id, media.version, content, principal.userId, now, derivedBlobRows(id, image, now));
       if (replaced === undefined) throw new VitrailError('VITRAIL_MEDIA_CHANGED_MEANWHILE', { id });
       await this.deps.purge.deleteUnreferencedBlobs(replaced.droppedDerivedBlobs);
       this.deps.logger.info(
@@ -280,6 +306,7 @@ export class MediaService {
     }
     if (changes.alt !== undefined) update.alt = cleanAlt(changes.alt);
     if (changes.visibility !== undefined) update.visibility = parseVisibility(changes.visibility);
+    if (changes.publishOriginal !== undefined) update.publish_original = changes.publishOriginal ? 1 : 0;
     const updated = await this.deps.media.update(id, update);
     this.deps.logger.info({ mediaId: id, userId: principal.userId, changed: Object.keys(changes) }, 'media updated');
     return updated ?? media;
@@ -385,8 +412,8 @@ interface NewMediaMetadata {
   readonly updatedAt: string;
 }
 
-/** Builds the row of a new media whose content passed checkUpload. */
-export function newMediaRow(checked: CheckedUpload, metadata: NewMediaMetadata): MediaRow {
+/** Builds the row of a new media whose content passed checkUpload, with its image rendition if it has one. */
+export function newMediaRow(checked: CheckedUpload, metadata: NewMediaMetadata, image: ImageRecord | null = null): MediaRow {
   return {
     id: createMediaId(),
     name: checked.name,
@@ -394,8 +421,8 @@ export function newMediaRow(checked: CheckedUpload, metadata: NewMediaMetadata):
     mime: checked.mime,
     size: checked.size,
     sha256: checked.sha256,
-    width: checked.width,
-    height: checked.height,
+    width: image?.width ?? checked.width,
+    height: image?.height ?? checked.height,
     visibility: metadata.visibility,
     alt: metadata.alt,
     created_by: metadata.createdBy,
@@ -404,6 +431,8 @@ export function newMediaRow(checked: CheckedUpload, metadata: NewMediaMetadata):
     trashed_at: null,
     version: 1,
     content_changed_at: null,
+    ...imageColumns(image),
+    publish_original: 0,
   };
 }
 

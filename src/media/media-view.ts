@@ -1,4 +1,5 @@
 import type { MediaRow } from '../db/schema.js';
+import { publicFileName } from '../serving/served-content.js';
 import type { PublicLinks } from './public-links.js';
 
 /** A media as the API returns it. */
@@ -13,6 +14,12 @@ export interface MediaView {
   readonly visibility: MediaRow['visibility'];
   readonly alt: string;
   readonly url: string;
+  /** The mail-ready image the public URL serves; null for files that are not processed images. */
+  readonly rendition: { readonly mime: string; readonly size: number; readonly width: number | null; readonly height: number | null } | null;
+  /** true when the public URL serves the original instead of the rendition. */
+  readonly publishOriginal: boolean;
+  /** API path of the thumbnail (authentication required); null when the media has none. */
+  readonly thumbnailPath: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly trashedAt: string | null;
@@ -31,7 +38,13 @@ export function toMediaView(row: MediaRow, links: PublicLinks): MediaView {
     height: row.height,
     visibility: row.visibility,
     alt: row.alt,
-    url: links.media(row),
+    url: links.media({ id: row.id, name: publicFileName(row) }),
+    rendition:
+      row.rendition_mime === null || row.rendition_size === null
+        ? null
+        : { mime: row.rendition_mime, size: Number(row.rendition_size), width: row.rendition_width, height: row.rendition_height },
+    publishOriginal: row.publish_original === 1,
+    thumbnailPath: row.thumbnail_sha256 === null ? null : `/api/v1/media/${row.id}/thumbnail`,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     trashedAt: row.trashed_at,

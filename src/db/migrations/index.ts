@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 
 import * as initial from './0001-initial.js';
+import * as imageRenditions from './0002-image-renditions.js';
 import * as pages from './0004-pages.js';
 import * as permanentLinks from './0005-permanent-links.js';
 import * as maintenanceLeases from './0006-maintenance-leases.js';
@@ -11,6 +12,7 @@ import * as maintenanceLeases from './0006-maintenance-leases.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-image-renditions': imageRenditions,
   '0004-pages': pages,
   '0005-permanent-links': permanentLinks,
   '0006-maintenance-leases': maintenanceLeases,

@@ -1,5 +1,5 @@
 import type { Database } from '../database.js';
-import type { MediaRow, MediaVersionRow } from '../schema.js';
+import type { MediaDerivedBlobRow, MediaRow, MediaTable, MediaVersionRow } from '../schema.js';
 
 export interface ReplacedContent {
   readonly media: MediaRow;
@@ -7,8 +7,11 @@ export interface ReplacedContent {
   readonly droppedDerivedBlobs: readonly string[];
 }
 
-/** The content that takes the place of a media's current one. */
-export interface NewContent {
+/** The content that takes the place of a media's current one, with its image rendition columns if any. */
+export interface NewContent
+  extends Partial<
+    Pick<MediaTable, 'rendition_sha256' | 'rendition_mime' | 'rendition_size' | 'rendition_width' | 'rendition_height' | 'thumbnail_sha256' | 'thumbnail_mime'>
+  > {
   readonly name: string;
   readonly mime: string;
   readonly size: number;
@@ -32,6 +35,7 @@ export class MediaVersionRepository {
     content: NewContent,
     replacedBy: string | null,
     now: string,
+    newDerived: readonly MediaDerivedBlobRow[] = [],
   ): Promise<ReplacedContent | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirst();
@@ -60,6 +64,8 @@ export class MediaVersionRepository {
         .execute();
       const derived = await trx.selectFrom('media_derived_blobs').select('sha256').where('media_id', '=', mediaId).execute();
       await trx.deleteFrom('media_derived_blobs').where('media_id', '=', mediaId).execute();
+      // The rendition and thumbnail of the new content, made before the transaction.
+      if (newDerived.length > 0) await trx.insertInto('media_derived_blobs').values([...newDerived]).execute();
       const media = await trx.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirstOrThrow();
       return { media, droppedDerivedBlobs: derived.map((row) => row.sha256) };
     });

@@ -90,7 +90,7 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     return { ...view(row), recentFetches: await media.countRecentFetches(row.id, principal) };
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; alt?: string; visibility?: string }; Querystring: { confirm: boolean } }>(
+  app.patch<{ Params: { id: string }; Body: { name?: string; alt?: string; visibility?: string; publishOriginal?: boolean }; Querystring: { confirm: boolean } }>(
     '/api/v1/media/:id',
     {
       schema: {
@@ -108,6 +108,7 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
             name: { type: 'string', minLength: 1, maxLength: 1000 },
             alt: { type: 'string', maxLength: MAX_ALT_LENGTH * 4 },
             visibility: { type: 'string', enum: [...VISIBILITIES] },
+            publishOriginal: { type: 'boolean', description: 'true makes the public URL serve the original instead of the mail-ready rendition' },
           },
         },
       },

@@ -3,22 +3,25 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VitrailError } from '../../errors/catalogue.js';
 import { isMediaId } from '../../media/media-ids.js';
 import type { MediaService } from '../../media/media-service.js';
+import type { ImageVariants } from '../../images/image-variants.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { sendGone } from '../../serving/gone.js';
-import { describeMedia } from '../../serving/representation.js';
 import { planResponse, type RequestConditions } from '../../serving/response-plan.js';
+import { resolveServedContent } from '../../serving/served-content.js';
 import type { Authenticator } from '../authentication.js';
 
 export interface PublicMediaRoutesOptions {
   readonly media: MediaService;
   readonly blobs: BlobStore;
   readonly authenticator: Authenticator;
+  readonly variants: ImageVariants;
 }
 
 /**
  * `GET` and `HEAD /m/<id>/<name>`: anyone fetches a public media without logging in. The name segment is
  * for people only, so an outdated name still serves the media. A private media answers 404, like an unknown
- * id, to anyone without the right to read it.
+ * id, to anyone without the right to read it. Images serve their mail-ready rendition, or a variant
+ * requested in the query (docs/images.md).
  */
 export async function publicMediaRoutes(app: FastifyInstance, options: PublicMediaRoutesOptions): Promise<void> {
   const serve = (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
@@ -42,10 +45,11 @@ export async function serveMedia(
   if (resolution.kind === 'not-found') throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
   const media = resolution.media;
 
-  const plan = planResponse(describeMedia(media), readConditions(request));
+  const served = await resolveServedContent(media, request.query as Record<string, unknown>, options);
+  const plan = planResponse(served.representation, readConditions(request));
   reply.code(plan.status).headers(plan.headers);
   if (plan.body === null) return reply.send();
-  return reply.send(await options.blobs.openRead(media.sha256, plan.body));
+  return reply.send(await served.open(plan.body));
 }
 
 export function readConditions(request: FastifyRequest): RequestConditions {
