@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 
 import sharp from 'sharp';
 
+import { checkIntegrity } from '../../src/ops/integrity-check.js';
+import { systemClock } from '../../src/time/clock.js';
 import { heicPhoto, sidewaysJpeg, uploadMedia, type MediaJson } from '../support/images.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -97,5 +99,21 @@ describe('image renditions across replacement and purge', () => {
     assert.equal(purged.status, 200);
     for (const row of blobs) assert.equal(await blobExists(server, row.sha256), false, row.kind);
     assert.equal(await blobExists(server, media.sha256), false);
+  });
+
+  it('leaves no orphan blob for the integrity check', async () => {
+    // Runs after the tests above: uploads, variants, replacements and a purge.
+    const vitrail = server.server.vitrail;
+    const report = await checkIntegrity({
+      db: vitrail.db,
+      blobs: vitrail.blobs,
+      stagingDir: vitrail.staging.directory,
+      clock: systemClock,
+      graceMs: 0,
+      repair: false,
+    });
+    assert.deepEqual(report.findings, []);
+    assert.ok(report.healthy);
+    assert.equal(report.blobsStored, report.blobsReferenced);
   });
 });
