@@ -8,6 +8,7 @@ import { normaliseEmail } from '../auth/user-service.js';
 import type { DrupalImportRepository } from '../db/repositories/drupal-import-repository.js';
 import type { MediaDerivedBlobRow, UserRow, Visibility } from '../db/schema.js';
 import { VitrailError } from '../errors/catalogue.js';
+import { derivedBlobRows, type ImageRecord } from '../images/image-renditions.js';
 import { cleanAlt, newMediaRow, type MediaService } from '../media/media-service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../storage/staging-area.js';
@@ -92,6 +93,8 @@ interface CheckedFile {
   readonly size: number;
   readonly width: number | null;
   readonly height: number | null;
+  /** Rendition and thumbnail of an image, made as for an upload; null for other files. */
+  readonly image: ImageRecord | null;
 }
 
 /** Directory of Drupal's image style derivatives, inside the public files directory. */
@@ -209,9 +212,11 @@ export class DrupalImporter {
     const row = newMediaRow(
       { ...checked, extension: '', sha256: checked.staged.sha256 },
       { visibility, alt, createdBy: createdBy ?? null, createdAt: drupalDate(file) ?? now, updatedAt: now },
+      checked.image,
     );
 
-    const derived = scheme === 'public' ? await this.importDerivatives(row.id, segments, styles, options.filesDir, now) : [];
+    const styleDerivatives = scheme === 'public' ? await this.importDerivatives(row.id, segments, styles, options.filesDir, now) : [];
+    const derived = [...derivedBlobRows(row.id, checked.image, now), ...styleDerivatives];
     const legacyPath = {
       prefix: scheme === 'public' ? options.publicPrefix : DRUPAL_PRIVATE_PREFIX,
       path: storedLegacyPath(segments.join('/')),
@@ -219,12 +224,12 @@ export class DrupalImporter {
     const recorded = await this.deps.records.recordImport(row, derived, { drupalUuid: importKey, fid: file.fid, uri: file.uri, drupalOwner }, legacyPath);
     if (!recorded) return { ...base, status: 'already-imported', detail: 'another import run recorded this file meanwhile' };
 
-    this.deps.logger.info({ mediaId: row.id, fid: file.fid, derivatives: derived.length }, 'Drupal file imported');
+    this.deps.logger.info({ mediaId: row.id, fid: file.fid, derivatives: styleDerivatives.length }, 'Drupal file imported');
     return {
       ...base,
       status: 'imported',
       mediaId: row.id,
-      ...(derived.length > 0 ? { derivatives: derived.map((blob) => blob.key) } : {}),
+      ...(styleDerivatives.length > 0 ? { derivatives: styleDerivatives.map((blob) => blob.key) } : {}),
       ...(drupalOwner !== null ? { drupalOwner } : {}),
     };
   }
@@ -290,7 +295,16 @@ export class DrupalImporter {
     }
     try {
       const checked = await this.deps.media.checkUpload(staged, fileName);
-      return { staged, name: checked.name, mime: checked.mime, size: checked.size, width: checked.width, height: checked.height };
+      const image = await this.deps.media.prepareImage(staged, checked);
+      return {
+        staged,
+        name: checked.name,
+        mime: checked.mime,
+        size: checked.size,
+        width: image?.width ?? checked.width,
+        height: image?.height ?? checked.height,
+        image,
+      };
     } catch (error) {
       await this.deps.staging.discard(staged);
       throw error;
