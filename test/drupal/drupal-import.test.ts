@@ -117,6 +117,10 @@ describe('vitrail import drupal', () => {
     assert.equal(Number(poster.size), fixture.contents.get('2022-11/affiche.jpg')?.length);
     assert.equal(poster.created_by, editor.id);
     assert.equal(poster.created_at, new Date(1668000000 * 1000).toISOString());
+    assert.equal(poster.rendition_mime, 'image/jpeg', 'an imported image gets a rendition');
+    assert.equal(poster.thumbnail_mime, 'image/webp', 'an imported image gets a thumbnail');
+    const thumbnailRow = await db.selectFrom('media_derived_blobs').select('sha256').where('media_id', '=', poster.id).where('kind', '=', 'thumbnail').executeTakeFirst();
+    assert.equal(thumbnailRow?.sha256, poster.thumbnail_sha256);
 
     const party = await media(2);
     assert.equal(party.name, 'Fête paroissiale été.jpg');
