@@ -20,6 +20,9 @@ export const BLOB_REFERENCE_SOURCES: readonly BlobReferenceSource[] = [
   { table: 'media', idColumn: 'id', sha256Column: 'sha256', sizeColumn: 'size' },
   { table: 'media_versions', idColumn: 'media_id', sha256Column: 'sha256', sizeColumn: 'size' },
   { table: 'media_derived_blobs', idColumn: 'media_id', sha256Column: 'sha256', sizeColumn: 'size' },
+  // Also listed in media_derived_blobs, but written in a second statement after the media row at upload.
+  { table: 'media', idColumn: 'id', sha256Column: 'rendition_sha256', sizeColumn: 'rendition_size' },
+  { table: 'media', idColumn: 'id', sha256Column: 'thumbnail_sha256', sizeColumn: null },
 ];
 
 /** A blob that at least one row references, with the rows that do. */
