@@ -51,6 +51,8 @@ export interface Settings {
   readonly renditionMaxWidth: number;
   /** Variants stored per media; past it, variants are made for each request and not kept. */
   readonly variantsPerMedia: number;
+  /** Origins (scheme, host and port) of the sites whose editors may call /integrations/ from a browser. */
+  readonly corsOrigins: readonly string[];
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
@@ -125,6 +127,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const variantsPerMedia = read('VITRAIL_VARIANTS_PER_MEDIA', DEFAULT_VARIANTS_PER_MEDIA, (raw) =>
     parseInteger(raw, 0, 10000, `a number of variants from 0 to 10000 (default ${DEFAULT_VARIANTS_PER_MEDIA})`),
   );
+  const corsOrigins = read<readonly string[]>('VITRAIL_CORS_ORIGINS', [], parseOrigins);
 
   const pageAllowlist = read<readonly string[]>('VITRAIL_PAGE_ALLOWLIST', [], parseAllowlist);
   const zipMaxEntries = read('VITRAIL_ZIP_MAX_ENTRIES', DEFAULT_ZIP_MAX_ENTRIES, (raw) =>
@@ -174,6 +177,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     imageConcurrency,
     renditionMaxWidth,
     variantsPerMedia,
+    corsOrigins: Object.freeze([...corsOrigins]),
   });
 }
 
@@ -232,4 +236,29 @@ function parseAllowlist(raw: string): string[] {
     .filter((entry) => entry !== '');
   if (entries.some((entry) => entry.length > 200)) throw new InvalidValue('a comma-separated list of values of at most 200 characters each');
   return entries;
+}
+
+/**
+ * Parses a comma-separated list of origins such as https://crm.example.org. Each must be exactly an
+ * origin, as a browser sends it in the Origin header: a wildcard or a path would let other sites in.
+ */
+function parseOrigins(raw: string): string[] {
+  const allowed = 'a comma-separated list of origins such as https://crm.example.org,https://crm.example.org:8443 (scheme, host and port only; no wildcard, path or trailing slash)';
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  if (origins.length === 0) throw new InvalidValue(allowed);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new InvalidValue(allowed);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.toLowerCase()) {
+      throw new InvalidValue(allowed);
+    }
+  }
+  return origins.map((origin) => origin.toLowerCase());
 }

@@ -192,6 +192,30 @@ export const ERROR_CATALOGUE = {
     status: 503,
     template: 'The server is not ready: {reason}.',
   },
+  VITRAIL_EDITOR_NOT_AN_IMAGE: {
+    status: 415,
+    template: 'The content of "{name}" is {detected}, not a raster image: editors insert images into mails, so send a JPEG, PNG, GIF, WebP or HEIC file.',
+  },
+  VITRAIL_EDITOR_FILE_MISSING: {
+    status: 400,
+    template: 'The upload has no file: send it in the multipart field "{field}".',
+  },
+  VITRAIL_EDITOR_TOO_MANY_FILES: {
+    status: 400,
+    template: 'The upload has more than {max} files: send fewer files per request.',
+  },
+  VITRAIL_CKEDITOR4_FORM_MODE: {
+    status: 400,
+    template: "CKEditor 4's form upload mode is not supported: set config.filebrowserUploadMethod to 'xhr' and send the token in fileTools_requestHeaders.",
+  },
+  VITRAIL_MOSAICO_SOURCE_REJECTED: {
+    status: 400,
+    template: 'The src "{src}" is not the public URL of a media on this server ({base}/m/<id>/<name>): the image processor serves only Vitrail media.',
+  },
+  VITRAIL_MOSAICO_REQUEST_INVALID: {
+    status: 400,
+    template: 'The image processor request is invalid: {reason}.',
+  },
 } as const satisfies Record<string, { status: number; template: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -13,6 +13,7 @@ import { registerUnreadBodyClose } from './unread-body.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { legacyRoutes } from './routes/legacy-routes.js';
 import { mediaContentRoutes } from './routes/media-content-routes.js';
+import { integrationRoutes } from './routes/integration-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
@@ -88,6 +89,14 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(pageRoutes, { pages: vitrail.pages, media: vitrail.media, authenticator, links: vitrail.links });
   await app.register(publicPageRoutes, { pages: vitrail.pages });
   await app.register(externalizeRoutes, { externalizer: vitrail.mailExternalizer, media: vitrail.media, authenticator });
+  await app.register(integrationRoutes, {
+    prefix: '/integrations',
+    media: vitrail.media,
+    authenticator,
+    links: vitrail.links,
+    maxUploadBytes: settings.maxUploadBytes,
+    corsOrigins: settings.corsOrigins,
+  });
 
   return app;
 }

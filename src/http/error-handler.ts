@@ -56,7 +56,7 @@ const FRAMEWORK_ERRORS: Record<string, (error: FastifyError, options: ErrorHandl
   FST_INVALID_MULTIPART_CONTENT_TYPE: () => ['VITRAIL_REQUEST_CONTENT_TYPE', { expected: 'multipart/form-data', received: 'another type' }],
 };
 
-function toVitrailError(error: FastifyError, options: ErrorHandlerOptions): VitrailError | null {
+export function toVitrailError(error: FastifyError, options: ErrorHandlerOptions): VitrailError | null {
   if (error instanceof VitrailError) return error;
   const mapping = error.code === undefined ? undefined : FRAMEWORK_ERRORS[error.code];
   if (mapping !== undefined) {

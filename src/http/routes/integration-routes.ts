@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+
+import { registerEditorCors } from '../../integrations/cors.js';
+import type { MediaService } from '../../media/media-service.js';
+import type { PublicLinks } from '../../media/public-links.js';
+import type { Authenticator } from '../authentication.js';
+import { ckeditorRoutes } from './ckeditor-routes.js';
+import { mosaicoRoutes } from './mosaico-routes.js';
+
+export interface IntegrationRoutesOptions {
+  readonly media: MediaService;
+  readonly authenticator: Authenticator;
+  readonly links: PublicLinks;
+  readonly maxUploadBytes: number;
+  readonly corsOrigins: readonly string[];
+}
+
+/**
+ * The endpoints that CiviCRM's editors call, each speaking its editor's protocol. They sit in their own
+ * Fastify context, registered under /integrations, so CORS for the CiviCRM site applies to them alone and
+ * never to the media API or the public path.
+ */
+export async function integrationRoutes(app: FastifyInstance, options: IntegrationRoutesOptions): Promise<void> {
+  const { media, authenticator, links, maxUploadBytes } = options;
+  await registerEditorCors(app, options.corsOrigins);
+  await app.register(ckeditorRoutes, { media, authenticator, links, maxUploadBytes });
+  await app.register(mosaicoRoutes, { media, authenticator, links, maxUploadBytes });
+}
