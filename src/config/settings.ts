@@ -250,6 +250,8 @@ function parseOrigins(raw: string): string[] {
     .filter((origin) => origin !== '');
   if (origins.length === 0) throw new InvalidValue(allowed);
   for (const origin of origins) {
+    // WHATWG URL parsing accepts `*` in a host name, so a wildcard is refused here before parsing.
+    if (origin.includes('*')) throw new InvalidValue(allowed);
     let url: URL;
     try {
       url = new URL(origin);
