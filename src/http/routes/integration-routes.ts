@@ -4,6 +4,7 @@ import { registerEditorCors } from '../../integrations/cors.js';
 import type { MediaService } from '../../media/media-service.js';
 import type { PublicLinks } from '../../media/public-links.js';
 import type { Authenticator } from '../authentication.js';
+import { ckeditorPickerRoutes } from './ckeditor-picker-routes.js';
 import { ckeditorRoutes } from './ckeditor-routes.js';
 import { mosaicoRoutes } from './mosaico-routes.js';
 
@@ -25,4 +26,5 @@ export async function integrationRoutes(app: FastifyInstance, options: Integrati
   await registerEditorCors(app, options.corsOrigins);
   await app.register(ckeditorRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(mosaicoRoutes, { media, authenticator, links, maxUploadBytes });
+  await app.register(ckeditorPickerRoutes, { links, corsOrigins: options.corsOrigins });
 }
