@@ -3,7 +3,8 @@ import type { InsertedImage } from './inserted-image.js';
 /**
  * CKEditor 4's JSON upload protocol, used by its upload plugins (uploadimage, uploadfile) and by the
  * upload tab of its image dialog in XHR mode (the default since 4.9). The editor reads `uploaded`,
- * `fileName`, `url` and `error.message`, and treats any status outside 2xx as a failure too; its
+ * `fileName`, `url` and `error.message`. It reads the body of a 2xx response only: any other status is
+ * a failure with the editor's own generic text, so failures go out with 200 and `uploaded: 0`. Its
  * uploadimage plugin takes `width` and `height` from the response when they are present.
  */
 export interface Ckeditor4Success {

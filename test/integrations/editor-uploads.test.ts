@@ -101,7 +101,8 @@ describe('editor uploads', () => {
           files: [failure.file],
           token: failure.token,
         });
-        assert.equal(response.status, failure.status);
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get('x-vitrail-status'), String(failure.status));
         const body = (await response.json()) as Ckeditor4Body;
         assert.equal(body.uploaded, 0);
         assert.equal(body.error?.code, failure.code);
@@ -119,7 +120,8 @@ describe('editor uploads', () => {
         files: [{ name: 'a.png', content: png }],
         token: null,
       });
-      assert.equal(response.status, 400);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-vitrail-status'), '400');
       const body = (await response.json()) as Ckeditor4Body;
       assert.equal(body.uploaded, 0);
       assert.equal(body.error?.code, 'VITRAIL_CKEDITOR4_FORM_MODE');
@@ -132,7 +134,8 @@ describe('editor uploads', () => {
         field: 'file',
         files: [{ name: 'a.png', content: png }],
       });
-      assert.equal(response.status, 400);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-vitrail-status'), '400');
       const body = (await response.json()) as Ckeditor4Body;
       assert.equal(body.error?.code, 'VITRAIL_EDITOR_FILE_MISSING');
       assert.equal(body.error?.message, 'The upload has no file in the field "upload".');

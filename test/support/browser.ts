@@ -38,3 +38,21 @@ export function differentPixelShare(left: Buffer, right: Buffer): number {
   const different = pixelmatch(first.data, second.data, null, first.width, first.height, { threshold: 0.1 });
   return different / (first.width * first.height);
 }
+
+/**
+ * Collects the page's console errors, uncaught exceptions and failed loads, so a failing browser test
+ * shows what the page itself reported.
+ */
+export function recordPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    // Failed loads are recorded below with their URL, which the console text lacks.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+  });
+  page.on('response', (response) => {
+    // Browsers ask for /favicon.ico on their own, and neither Vitrail nor the test site has one.
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) errors.push(`${response.status()} ${response.url()}`);
+  });
+  return errors;
+}

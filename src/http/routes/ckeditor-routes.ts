@@ -38,7 +38,15 @@ export async function ckeditorRoutes(app: FastifyInstance, options: EditorRoutes
       const result = await uploadOneImage(request, options, () => {
         if (isCkeditor4FormMode(query)) throw new VitrailError('VITRAIL_CKEDITOR4_FORM_MODE');
       }, language);
-      if (result.kind === 'failed') return reply.code(result.failure.status).send(ckeditor4Failure(result.failure.code, result.failure.message));
+      // CKEditor 4 (checked against 4.22.1) reads the body only of a 2xx response: for any other status it
+      // shows its own "HTTP error" text. Failures are therefore sent with 200 so that the user reads
+      // Vitrail's message; the failure is in `uploaded: 0`, and the real status in the X-Vitrail-Status header.
+      if (result.kind === 'failed') {
+        return reply
+          .code(200)
+          .header('x-vitrail-status', String(result.failure.status))
+          .send(ckeditor4Failure(result.failure.code, result.failure.message));
+      }
       return reply.code(200).send(ckeditor4Success(result.image));
     },
   );

@@ -6,6 +6,7 @@ import type { PublicLinks } from '../../media/public-links.js';
 import type { Authenticator } from '../authentication.js';
 import { ckeditorPickerRoutes } from './ckeditor-picker-routes.js';
 import { ckeditorRoutes } from './ckeditor-routes.js';
+import { mosaicoImageRoutes } from './mosaico-image-routes.js';
 import { mosaicoRoutes } from './mosaico-routes.js';
 
 export interface IntegrationRoutesOptions {
@@ -27,4 +28,5 @@ export async function integrationRoutes(app: FastifyInstance, options: Integrati
   await app.register(ckeditorRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(mosaicoRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(ckeditorPickerRoutes, { links, corsOrigins: options.corsOrigins });
+  await app.register(mosaicoImageRoutes, { media, links });
 }
