@@ -4,10 +4,11 @@ import { VitrailError } from '../errors/catalogue.js';
 export type MosaicoMethod = 'resize' | 'cover' | 'placeholder';
 const METHODS: readonly MosaicoMethod[] = ['resize', 'cover', 'placeholder'];
 
-/** Largest side Mosaico may request, in pixels: far wider than any mail layout. */
+/**
+ * Largest side Mosaico may request, in pixels: far wider than any mail layout, and it bounds an image at
+ * 16 megapixels.
+ */
 export const MOSAICO_MAX_SIDE = 4000;
-/** Most pixels in one processed image (16 megapixels), whatever the sides. */
-export const MOSAICO_MAX_PIXELS = 16_000_000;
 
 /**
  * A request to Mosaico's image processor: `resize` fits the source within W×H (one side may be missing),
@@ -33,9 +34,6 @@ export function parseMosaicoImageQuery(query: Readonly<Record<string, unknown>>)
   if (sides.length !== 2) invalid(`params must be two sides W,H, such as 600,null, not "${params}"`);
   const width = readSide('width', sides[0] ?? '');
   const height = readSide('height', sides[1] ?? '');
-  if (width !== undefined && height !== undefined && width * height > MOSAICO_MAX_PIXELS) {
-    invalid(`${width}×${height} is more than ${MOSAICO_MAX_PIXELS} pixels`);
-  }
 
   if (method === 'placeholder') {
     if (width === undefined || height === undefined) invalid('method=placeholder needs both sides, such as params=600,400');
