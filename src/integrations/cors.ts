@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 
-/** How long a browser may reuse a preflight answer, in seconds. */
+/** How long a browser may reuse a preflight response, in seconds. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**

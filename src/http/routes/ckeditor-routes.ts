@@ -25,7 +25,7 @@ const CKEDITOR_FIELD = 'upload';
 
 /**
  * CKEditor 4 and 5 upload endpoints, under the integrations prefix. Both take one image in the multipart
- * field `upload`, authenticated by an API token in the Authorization header, and answer in the editor's
+ * field `upload`, authenticated by an API token in the Authorization header, and respond in the editor's
  * own JSON shape, errors included, so the editor shows Vitrail's message to its user.
  */
 export async function ckeditorRoutes(app: FastifyInstance, options: EditorRoutesOptions): Promise<void> {
@@ -40,7 +40,7 @@ export async function ckeditorRoutes(app: FastifyInstance, options: EditorRoutes
       }, language);
       // CKEditor 4 (checked against 4.22.1) reads the body only of a 2xx response: for any other status it
       // shows its own "HTTP error" text. Failures are therefore sent with 200 so that the user reads
-      // Vitrail's message; the failure is in `uploaded: 0`, and the real status in the X-Vitrail-Status header.
+      // Vitrail's message. The body says `uploaded: 0`, and the X-Vitrail-Status header carries the real status.
       if (result.kind === 'failed') {
         return reply
           .code(200)

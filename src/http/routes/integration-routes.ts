@@ -18,7 +18,7 @@ export interface IntegrationRoutesOptions {
 }
 
 /**
- * The endpoints that CiviCRM's editors call, each speaking its editor's protocol. They sit in their own
+ * Registers the endpoints that CiviCRM's editors call, each speaking its editor's protocol. They sit in their own
  * Fastify context, registered under /integrations, so CORS for the CiviCRM site applies to them alone and
  * never to the media API or the public path.
  */
