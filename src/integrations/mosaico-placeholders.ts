@@ -11,8 +11,8 @@ const PLACEHOLDER_GREY = { r: 0xcc, g: 0xcc, b: 0xcc };
 /** Placeholders kept in memory, so a template opened again costs no encoding. */
 const CACHED_PLACEHOLDERS = 64;
 /**
- * A placeholder depends on its size alone and never changes, so caches may keep it for a year; its
- * Last-Modified is the epoch for the same reason.
+ * A placeholder depends on its size alone and never changes, so caches may keep it for a year. For the
+ * same reason its Last-Modified is the epoch.
  */
 const PLACEHOLDER_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 const NEVER_MODIFIED = new Date(0);

@@ -14,7 +14,7 @@ const MAX_UPLOAD_BYTES = 200 * 1024;
 
 /**
  * CKEditor 4.22.1 from the npm package `ckeditor4` (the last open-source release), configured as the
- * CiviCRM guide says: uploads in XHR mode with the token in fileTools_requestHeaders, the picker as its
+ * CiviCRM guide describes: uploads in XHR mode with the token in fileTools_requestHeaders, the picker as its
  * browse URL, and Vitrail's receiver script on the page.
  */
 function editorPage(vitrail: string): string {
