@@ -28,6 +28,8 @@ export function toEditorFailure(error: unknown, request: FastifyRequest, context
   if (known === null) {
     request.log.error({ err: error }, 'unexpected error in an editor upload');
     known = new VitrailError('VITRAIL_INTERNAL', { requestId: request.id });
+  } else if (known.status >= 500) {
+    request.log.error({ err: error, code: known.code }, known.message);
   } else {
     request.log.info({ code: known.code }, known.message);
   }

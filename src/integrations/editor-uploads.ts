@@ -19,6 +19,9 @@ export interface EditorUploadOptions {
   readonly maxFiles: number;
 }
 
+/** Text fields an editor may add beside its files, such as CKEditor 4's `ckCsrfToken`. */
+const TEXT_PARTS_ALLOWED = 10;
+
 interface ReceivedFile {
   readonly fileName: string;
   readonly staged?: StagedFile;
@@ -63,7 +66,7 @@ async function readFiles(request: FastifyRequest, media: MediaService, options: 
     // A file over the size limit is cut by the parser and marked truncated instead of failing the whole
     // request, so the files after it are still read. @fastify/multipart reads throwFileSizeLimit from these
     // options at run time although its types for parts() omit it.
-    const parserOptions = { limits: { files: options.maxFiles }, throwFileSizeLimit: false };
+    const parserOptions = { limits: { files: options.maxFiles, parts: options.maxFiles + TEXT_PARTS_ALLOWED }, throwFileSizeLimit: false };
     for await (const part of request.parts(parserOptions)) {
       if (part.type !== 'file') continue;
       if (part.fieldname !== options.field) {

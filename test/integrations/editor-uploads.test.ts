@@ -276,6 +276,24 @@ describe('editor uploads', () => {
       assert.match(body.error?.message ?? '', /^No API token came with the upload/);
     });
 
+    it('rejects more than 20 files at once and stores none', async () => {
+      const rowsBefore = await countMediaRows(server);
+      const files = Array.from({ length: 21 }, (_, index) => ({ name: `photo-${index}.png`, content: png }));
+      const response = await postEditorUpload(server, {
+        path: '/integrations/mosaico/upload',
+        field: 'files[]',
+        files,
+        headers: { 'accept-language': 'en' },
+      });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as MosaicoBody;
+      assert.deepEqual(body.files, []);
+      assert.equal(body.error?.code, 'VITRAIL_EDITOR_TOO_MANY_FILES');
+      assert.equal(body.error?.message, 'Too many files in one upload: 20 at most.');
+      assert.equal(await countMediaRows(server), rowsBefore);
+      assert.deepEqual(await stagingLeftovers(server), []);
+    });
+
     it('refuses an upload with a bad token', async () => {
       const response = await postEditorUpload(server, {
         path: '/integrations/mosaico/upload',
