@@ -276,6 +276,19 @@ describe('editor uploads', () => {
       assert.match(body.error?.message ?? '', /^No API token came with the upload/);
     });
 
+    it('ignores a session cookie without a token', async () => {
+      const response = await postEditorUpload(server, {
+        path: '/integrations/mosaico/upload',
+        field: 'files[]',
+        files: [{ name: 'x.png', content: png }],
+        token: null,
+        headers: { cookie: 'vitrail_session=a-session-of-the-web-interface' },
+      });
+      assert.equal(response.status, 401);
+      const body = (await response.json()) as MosaicoBody;
+      assert.equal(body.error?.code, 'VITRAIL_AUTH_REQUIRED');
+    });
+
     it('rejects more than 20 files at once and stores none', async () => {
       const rowsBefore = await countMediaRows(server);
       const files = Array.from({ length: 21 }, (_, index) => ({ name: `photo-${index}.png`, content: png }));

@@ -86,8 +86,14 @@ async function uploadOneImage(
   }
 }
 
-/** Authenticates an editor's request by its API token and checks its right to upload, before any byte is read. */
+/**
+ * Authenticates an editor's request by the API token of its Authorization header, and checks its right to
+ * upload, before any byte is read. A request without that header is rejected even if it carries a
+ * session cookie: editors run on another site's pages, and a cookie would let that site act as whoever
+ * is logged in to Vitrail in the same browser.
+ */
 export async function requireUploader(request: FastifyRequest, authenticator: Authenticator): Promise<Principal> {
+  if ((request.headers.authorization ?? '').trim() === '') throw new VitrailError('VITRAIL_AUTH_REQUIRED');
   const principal = await authenticator.require(request);
   if (!accessPolicy.can(principal, 'upload media')) throw new VitrailError('VITRAIL_FORBIDDEN', { action: 'upload media' });
   return principal;
