@@ -1,8 +1,10 @@
 /*
  * The CKEditor 4 picker: a compact media library (search, upload, choose) opened by the editor's
- * "Parcourir le serveur" button. It reads the API token from sessionStorage (asked once per tab), lists
- * and uploads through the media API, and posts the chosen URL to the opener, addressed to the
- * configured CiviCRM origins only: postMessage drops a message whose target origin is not the opener's.
+ * "Explorer le serveur" button. It uses the web interface's session when this Vitrail has one and the
+ * user is signed in (GET /api/v1/session returns 200), else an API token asked once per tab and kept in
+ * sessionStorage. It lists and uploads through the media API, and posts the chosen URL to the opener,
+ * addressed to the configured CiviCRM origins only: postMessage drops a message whose target origin is
+ * not the opener's.
  */
 (function () {
   'use strict';
@@ -18,6 +20,9 @@
   var uploadInput = document.getElementById('upload');
   var grid = document.getElementById('grid');
   var status = document.getElementById('status');
+  var signInHint = document.getElementById('sign-in-hint');
+  /** CSRF token of the web interface's session, or null when the picker works with an API token. */
+  var csrfToken = null;
 
   function say(text, isError) {
     status.textContent = text;
@@ -30,10 +35,12 @@
 
   function api(path, options) {
     var init = options || {};
-    init.headers = Object.assign({ Authorization: 'Bearer ' + token() }, init.headers || {});
+    var credentials = csrfToken === null ? { Authorization: 'Bearer ' + token() } : { 'X-CSRF-Token': csrfToken };
+    init.headers = Object.assign(credentials, init.headers || {});
     return fetch(path, init).then(function (response) {
       return response.json().then(function (json) {
         if (response.status === 401) {
+          csrfToken = null;
           window.sessionStorage.removeItem(TOKEN_KEY);
           showTokenForm();
           throw new Error("Le jeton d'API n'est pas valable : saisissez-en un autre.");
@@ -143,6 +150,24 @@
   if (origins.length === 0) {
     say("Aucun site n'est autorisé à recevoir le choix : l'administrateur doit régler VITRAIL_CORS_ORIGINS.", true);
   }
-  if (token()) showLibrary();
-  else showTokenForm();
+  // The session route exists only where the web interface does, so a 404 means API tokens alone.
+  fetch('/api/v1/session', { headers: { Accept: 'application/json' } })
+    .then(function (response) {
+      if (response.status === 401) signInHint.hidden = false;
+      if (!response.ok) return null;
+      return response.json();
+    })
+    .catch(function () {
+      return null;
+    })
+    .then(function (session) {
+      if (session && typeof session.csrfToken === 'string') {
+        csrfToken = session.csrfToken;
+        showLibrary();
+      } else if (token()) {
+        showLibrary();
+      } else {
+        showTokenForm();
+      }
+    });
 })();

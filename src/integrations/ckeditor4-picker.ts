@@ -57,6 +57,7 @@ export function renderPickerPage(page: PickerPage): string {
 </head>
 <body data-origins="${escapeAttribute(JSON.stringify(page.origins))}" data-func-num="${escapeAttribute(page.funcNum)}">
 <h1>Choisir une image dans la médiathèque</h1>
+<p id="sign-in-hint" hidden>Connectez-vous à <a href="/" target="_blank" rel="noopener">Vitrail</a> dans un autre onglet puis rouvrez cette fenêtre, ou saisissez un jeton d'API.</p>
 <form id="token-form" hidden>
 <label for="token">Jeton d'API Vitrail (gardé le temps de cet onglet)</label>
 <input id="token" type="password" autocomplete="off" required>

@@ -153,7 +153,8 @@ describe('CKEditor 4 in Chromium, on another origin', () => {
     await Promise.all([picker.waitForEvent('close'), choose.click()]);
 
     assert.equal(await page.evaluate<string>('window.pickerResult'), chosenUrl);
-    assert.deepEqual(pickerErrors, []);
+    // The picker first probes the web interface's session, which returns 404 or 401 here because no one is signed in.
+    assert.deepEqual(pickerErrors.filter((error) => !/^40[14] .*\/api\/v1\/session$/.test(error)), []);
     assert.deepEqual(errors, []);
     await page.context().close();
   });
