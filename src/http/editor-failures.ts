@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyRequest } from 'fastify';
 
 import { VitrailError } from '../errors/catalogue.js';
 import type { EditorLanguage } from '../integrations/editor-language.js';
@@ -24,7 +24,7 @@ export interface EditorFailureContext {
  * request id, leaking nothing.
  */
 export function toEditorFailure(error: unknown, request: FastifyRequest, context: EditorFailureContext): EditorFailure {
-  let known = error instanceof VitrailError ? error : toVitrailError(error as never, { maxUploadBytes: context.maxUploadBytes });
+  let known = error instanceof VitrailError ? error : toVitrailError(error as FastifyError, { maxUploadBytes: context.maxUploadBytes });
   if (known === null) {
     request.log.error({ err: error }, 'unexpected error in an editor upload');
     known = new VitrailError('VITRAIL_INTERNAL', { requestId: request.id });

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal.js';
 import { VitrailError } from '../../errors/catalogue.js';
 import { ckeditor4Failure, ckeditor4Success, isCkeditor4FormMode, type Ckeditor4Query } from '../../integrations/ckeditor4.js';
 import { ckeditor5Failure, ckeditor5Success } from '../../integrations/ckeditor5.js';
-import { chooseEditorLanguage } from '../../integrations/editor-language.js';
+import { chooseEditorLanguage, type EditorLanguage } from '../../integrations/editor-language.js';
 import { receiveEditorUpload } from '../../integrations/editor-uploads.js';
 import { toInsertedImage, type InsertedImage } from '../../integrations/inserted-image.js';
 import type { MediaService } from '../../media/media-service.js';
@@ -69,7 +69,7 @@ async function uploadOneImage(
   request: FastifyRequest,
   options: EditorRoutesOptions,
   checkRequest: () => void,
-  language: ReturnType<typeof chooseEditorLanguage>,
+  language: EditorLanguage,
 ): Promise<UploadResult> {
   const context = { language, maxUploadBytes: options.maxUploadBytes };
   try {
