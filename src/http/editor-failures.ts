@@ -24,7 +24,9 @@ export interface EditorFailureContext {
  * request id, leaking nothing.
  */
 export function toEditorFailure(error: unknown, request: FastifyRequest, context: EditorFailureContext): EditorFailure {
-  let known = error instanceof VitrailError ? error : toVitrailError(error as FastifyError, { maxUploadBytes: context.maxUploadBytes });
+  let known: VitrailError | null = null;
+  if (error instanceof VitrailError) known = error;
+  else if (typeof error === 'object' && error !== null) known = toVitrailError(error as FastifyError, { maxUploadBytes: context.maxUploadBytes });
   if (known === null) {
     request.log.error({ err: error }, 'unexpected error in an editor upload');
     known = new VitrailError('VITRAIL_INTERNAL', { requestId: request.id });
