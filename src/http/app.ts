@@ -96,6 +96,8 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     links: vitrail.links,
     maxUploadBytes: settings.maxUploadBytes,
     corsOrigins: settings.corsOrigins,
+    blobs: vitrail.blobs,
+    variants: vitrail.variants,
   });
 
   return app;

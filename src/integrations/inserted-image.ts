@@ -11,8 +11,18 @@ export interface InsertedImage {
   readonly height: number | null;
 }
 
-/** Describes the image an editor inserts: the URL and size that the public URL serves to a mail client. */
+/**
+ * Describes the image an editor inserts: the public URL, which serves the mail-ready rendition unless the
+ * original is published, with the size and dimensions of those served bytes.
+ */
 export function toInsertedImage(row: MediaRow, links: PublicLinks): InsertedImage {
   const view = toMediaView(row, links);
-  return { name: view.name, url: view.url, size: view.size, width: view.width, height: view.height };
+  const served = view.rendition !== null && !view.publishOriginal ? view.rendition : null;
+  return {
+    name: view.name,
+    url: view.url,
+    size: served?.size ?? view.size,
+    width: served?.width ?? view.width,
+    height: served?.height ?? view.height,
+  };
 }

@@ -1,14 +1,12 @@
 import { VitrailError } from '../errors/catalogue.js';
+import { MAX_VARIANT_SIDE } from '../images/variant-request.js';
 
 /** Methods of Mosaico's image processor (its `imgProcessorBackend` setting). */
 export type MosaicoMethod = 'resize' | 'cover' | 'placeholder';
 const METHODS: readonly MosaicoMethod[] = ['resize', 'cover', 'placeholder'];
 
-/**
- * Largest side Mosaico may request, in pixels: far wider than any mail layout, and it bounds an image at
- * 16 megapixels.
- */
-export const MOSAICO_MAX_SIDE = 4000;
+/** Largest side Mosaico may request, in pixels: the cap of every variant. */
+export const MOSAICO_MAX_SIDE = MAX_VARIANT_SIDE;
 
 /**
  * A request to Mosaico's image processor: `resize` fits the source within W×H (one side may be missing),

@@ -241,6 +241,9 @@ describe('editor uploads', () => {
       assert.equal(thumbnail.searchParams.get('src'), last?.url);
       assert.equal(thumbnail.searchParams.get('method'), 'resize');
       assert.equal(thumbnail.searchParams.get('params'), '160,null');
+      const thumbnailResponse = await fetch(thumbnail);
+      assert.equal(thumbnailResponse.status, 200);
+      assert.equal((await sharp(Buffer.from(await thumbnailResponse.arrayBuffer())).metadata()).width, 160);
       assert.deepEqual(await stagingLeftovers(server), []);
     });
 

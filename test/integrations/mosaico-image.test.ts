@@ -8,7 +8,7 @@ import { mediaIdFromSource } from '../../src/integrations/mosaico-sources.js';
 import { VitrailError } from '../../src/errors/catalogue.js';
 import { makePng } from '../support/editor-requests.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { upload } from '../support/uploads.js';
+import { MINIMAL_PDF, upload } from '../support/uploads.js';
 
 const isInvalid = (pattern: RegExp) => (error: unknown) =>
   error instanceof VitrailError && error.code === 'VITRAIL_MOSAICO_REQUEST_INVALID' && pattern.test(error.message);
@@ -130,6 +130,74 @@ describe('Mosaico image processor', () => {
     const response = await fetch(processor({ method: 'placeholder', params: '10,10' }));
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('set-cookie'), null);
+  });
+
+  it('resizes within the box, one side null', async () => {
+    const response = await fetch(processor({ src: imageUrl, method: 'resize', params: '150,null' }));
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'image/png');
+    const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    assert.equal(metadata.width, 150);
+    assert.equal(metadata.height, 100);
+  });
+
+  it('resizes within both sides', async () => {
+    const response = await fetch(processor({ src: imageUrl, method: 'resize', params: '120,40' }));
+    const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    assert.equal(metadata.width, 60);
+    assert.equal(metadata.height, 40);
+  });
+
+  it('crops to exactly the box with cover', async () => {
+    const response = await fetch(processor({ src: imageUrl, method: 'cover', params: '100,100' }));
+    assert.equal(response.status, 200);
+    const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    assert.equal(metadata.width, 100);
+    assert.equal(metadata.height, 100);
+  });
+
+  it('serves the same variant as the public URL form', async () => {
+    const fromProcessor = await fetch(processor({ src: imageUrl, method: 'cover', params: '80,60' }));
+    const fromPublicUrl = await fetch(`${imageUrl}?method=cover&width=80&height=60`);
+    assert.equal(fromProcessor.status, 200);
+    assert.equal(fromPublicUrl.status, 200);
+    assert.equal(fromProcessor.headers.get('etag'), fromPublicUrl.headers.get('etag'));
+    assert.deepEqual(Buffer.from(await fromProcessor.arrayBuffer()), Buffer.from(await fromPublicUrl.arrayBuffer()));
+  });
+
+  it('answers variants with ETag, 304 and HEAD', async () => {
+    const url = processor({ src: imageUrl, method: 'resize', params: '90,null' });
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    assert.match(etag ?? '', /^"[0-9a-f]{64}"$/);
+    assert.match(first.headers.get('cache-control') ?? '', /^public/);
+    const length = (await first.arrayBuffer()).byteLength;
+
+    const again = await fetch(url, { headers: { 'if-none-match': etag ?? '' } });
+    assert.equal(again.status, 304);
+
+    const head = await fetch(url, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('etag'), etag);
+    assert.equal(head.headers.get('content-length'), String(length));
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+  });
+
+  it('stops serving once the source is trashed', async () => {
+    const uploaded = await upload(server, { name: 'ephemere.png', content: await makePng(40, 40) });
+    const media = (await uploaded.json()) as { id: string; url: string };
+    const url = processor({ src: media.url, method: 'resize', params: '20,null' });
+    assert.equal((await fetch(url)).status, 200);
+    const trashed = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${server.editorToken}` } });
+    assert.equal(trashed.status, 200);
+    assert.equal((await fetch(url)).status, 404);
+  });
+
+  it('rejects a source that is not an image', async () => {
+    const pdf = await upload(server, { name: 'bulletin.pdf', content: MINIMAL_PDF });
+    const src = ((await pdf.json()) as { url: string }).url;
+    const response = await fetch(processor({ src, method: 'resize', params: '100,null' }));
+    assert.equal(response.status, 400);
   });
 
   it('rejects a source on another host', async () => {

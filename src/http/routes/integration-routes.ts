@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 
+import type { ImageVariants } from '../../images/image-variants.js';
 import { registerEditorCors } from '../../integrations/cors.js';
 import type { MediaService } from '../../media/media-service.js';
 import type { PublicLinks } from '../../media/public-links.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import type { Authenticator } from '../authentication.js';
 import { ckeditorPickerRoutes } from './ckeditor-picker-routes.js';
 import { ckeditorRoutes } from './ckeditor-routes.js';
@@ -15,6 +17,8 @@ export interface IntegrationRoutesOptions {
   readonly links: PublicLinks;
   readonly maxUploadBytes: number;
   readonly corsOrigins: readonly string[];
+  readonly blobs: BlobStore;
+  readonly variants: ImageVariants;
 }
 
 /**
@@ -28,5 +32,5 @@ export async function integrationRoutes(app: FastifyInstance, options: Integrati
   await app.register(ckeditorRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(mosaicoRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(ckeditorPickerRoutes, { links, corsOrigins: options.corsOrigins });
-  await app.register(mosaicoImageRoutes, { media, links });
+  await app.register(mosaicoImageRoutes, { media, links, blobs: options.blobs, variants: options.variants });
 }

@@ -1,23 +1,29 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { VitrailError } from '../../errors/catalogue.js';
+import type { ImageVariants } from '../../images/image-variants.js';
 import { parseMosaicoImageQuery, type MosaicoImageRequest } from '../../integrations/mosaico-image-request.js';
-import { MosaicoPlaceholders, type InMemoryContent } from '../../integrations/mosaico-placeholders.js';
+import { MosaicoPlaceholders } from '../../integrations/mosaico-placeholders.js';
 import { mediaIdFromSource } from '../../integrations/mosaico-sources.js';
 import type { MediaService } from '../../media/media-service.js';
 import type { PublicLinks } from '../../media/public-links.js';
 import { planResponse } from '../../serving/response-plan.js';
+import { resolveServedContent, type ServedContent } from '../../serving/served-content.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import { readConditions } from './public-media-routes.js';
 
 export interface MosaicoImageRoutesOptions {
   readonly media: MediaService;
   readonly links: PublicLinks;
+  readonly blobs: BlobStore;
+  readonly variants: ImageVariants;
 }
 
 /**
  * Mosaico's image processor (`imgProcessorBackend`), `GET` and `HEAD`. No authentication: its URLs sit in
- * `<img>` tags of templates and sent mails. Sources are public media of this server only, and responses
- * follow the public path's HTTP rules (ETag, 304, Range, HEAD).
+ * `<img>` tags of templates and sent mails. Sources are public media of this server only. Resized and
+ * cropped images are the public path's variants, so they are stored, capped per media and served with
+ * the same HTTP rules (ETag, 304, Range, HEAD); they stay valid as long as their source media.
  */
 export async function mosaicoImageRoutes(app: FastifyInstance, options: MosaicoImageRoutesOptions): Promise<void> {
   const placeholders = new MosaicoPlaceholders();
@@ -40,10 +46,18 @@ export async function mosaicoImageRoutes(app: FastifyInstance, options: MosaicoI
   });
 }
 
-async function processSource(request: Exclude<MosaicoImageRequest, { method: 'placeholder' }>, options: MosaicoImageRoutesOptions): Promise<InMemoryContent> {
+/**
+ * Resolves a resize or cover request to the variant the public URL would serve for Mosaico's own form,
+ * `?method=resize|cover&width=W&height=H`, so both forms share one variant and one stored blob.
+ */
+async function processSource(request: Exclude<MosaicoImageRequest, { method: 'placeholder' }>, options: MosaicoImageRoutesOptions): Promise<ServedContent> {
   const id = mediaIdFromSource(request.src, options.links.base);
   const media = await options.media.findReadableMedia(id, null);
   if (media === null) throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
-  // TODO: resize and cover through the image variants once they are on main.
-  throw new VitrailError('VITRAIL_UNAVAILABLE', { reason: 'image variants are not available yet' });
+  const variantQuery = {
+    method: request.method,
+    width: request.width === undefined ? 'null' : String(request.width),
+    height: request.height === undefined ? 'null' : String(request.height),
+  };
+  return resolveServedContent(media, variantQuery, { blobs: options.blobs, variants: options.variants });
 }
