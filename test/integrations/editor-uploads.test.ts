@@ -142,6 +142,32 @@ describe('editor uploads', () => {
     });
   });
 
+  describe('mail rendition', () => {
+    let narrow: TestServer;
+    before(async () => {
+      narrow = await startTestServer({ VITRAIL_RENDITION_MAX_WIDTH: '100' });
+    });
+    after(() => narrow.close());
+
+    it('inserts the rendition URL with its size', async () => {
+      const wide = await makePng(400, 200);
+      const response = await postEditorUpload(narrow, {
+        path: '/integrations/ckeditor4/upload?responseType=json',
+        field: 'upload',
+        files: [{ name: 'large.png', content: wide }],
+      });
+      const body = (await response.json()) as Ckeditor4Body;
+      assert.equal(body.uploaded, 1);
+      assert.equal(body.width, 100);
+      assert.equal(body.height, 50);
+      const served = await fetch(body.url ?? '');
+      assert.equal(served.status, 200);
+      const metadata = await sharp(Buffer.from(await served.arrayBuffer())).metadata();
+      assert.equal(metadata.width, 100);
+      assert.equal(metadata.height, 50);
+    });
+  });
+
   describe('CKEditor 5', () => {
     it('stores an image and returns url and urls.default', async () => {
       const response = await postEditorUpload(server, {
