@@ -20,8 +20,8 @@ export interface EditorFailureContext {
 
 /**
  * Turns anything thrown while serving an editor into the failure to send back. Expected errors are logged
- * at info with their code; anything else is logged as an error and becomes a generic message with the
- * request id, leaking nothing.
+ * at info with their code. Anything else is logged as an error and becomes a generic message with the
+ * request id, so nothing internal leaks.
  */
 export function toEditorFailure(error: unknown, request: FastifyRequest, context: EditorFailureContext): EditorFailure {
   let known: VitrailError | null = null;

@@ -2,7 +2,7 @@ import type { MediaRow } from '../db/schema.js';
 import { toMediaView } from '../media/media-view.js';
 import type { PublicLinks } from '../media/public-links.js';
 
-/** What an editor inserts for an uploaded image: its public URL and displayed size. */
+/** The image an editor inserts for an upload: its public URL and displayed size. */
 export interface InsertedImage {
   readonly name: string;
   readonly url: string;

@@ -40,7 +40,7 @@ export async function ckeditorRoutes(app: FastifyInstance, options: EditorRoutes
       }, language);
       // CKEditor 4 (checked against 4.22.1) reads the body only of a 2xx response: for any other status it
       // shows its own "HTTP error" text. Failures are therefore sent with 200 so that the user reads
-      // Vitrail's message. The body says `uploaded: 0`, and the X-Vitrail-Status header carries the real status.
+      // Vitrail's message. The body contains `uploaded: 0`, and the X-Vitrail-Status header carries the real status.
       if (result.kind === 'failed') {
         return reply
           .code(200)

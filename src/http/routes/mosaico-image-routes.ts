@@ -23,7 +23,7 @@ export interface MosaicoImageRoutesOptions {
  * Mosaico's image processor (`imgProcessorBackend`), `GET` and `HEAD`. No authentication: its URLs sit in
  * `<img>` tags of templates and sent mails. Sources are public media of this server only. Resized and
  * cropped images are the public path's variants, so they are stored, capped per media and served with
- * the same HTTP rules (ETag, 304, Range, HEAD); they stay valid as long as their source media.
+ * the same HTTP rules (ETag, 304, Range, HEAD). They stay valid as long as their source media.
  */
 export async function mosaicoImageRoutes(app: FastifyInstance, options: MosaicoImageRoutesOptions): Promise<void> {
   const placeholders = new MosaicoPlaceholders();
