@@ -3,6 +3,9 @@ import path from 'node:path';
 
 import type { Logger } from 'pino';
 
+import { AccountAdministration } from './auth/account-administration.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { SessionService } from './auth/session-service.js';
 import { TokenService } from './auth/token-service.js';
 import { UserService } from './auth/user-service.js';
 import type { Settings } from './config/settings.js';
@@ -13,6 +16,8 @@ import { FetchCountRepository } from './db/repositories/fetch-count-repository.j
 import { MediaPurgeRepository } from './db/repositories/media-purge-repository.js';
 import { MediaRepository } from './db/repositories/media-repository.js';
 import { MediaVersionRepository } from './db/repositories/media-version-repository.js';
+import { LoginFailureRepository } from './db/repositories/login-failure-repository.js';
+import { SessionRepository } from './db/repositories/session-repository.js';
 import { TokenRepository } from './db/repositories/token-repository.js';
 import { UserRepository } from './db/repositories/user-repository.js';
 import { DrupalImporter } from './drupal/drupal-importer.js';
@@ -60,6 +65,9 @@ export interface Vitrail {
   readonly pages: PageService;
   readonly mailExternalizer: MailExternalizer;
   readonly variants: ImageVariants;
+  readonly sessions: SessionService;
+  readonly loginThrottle: LoginThrottle;
+  readonly accounts: AccountAdministration;
   close(): Promise<void>;
 }
 
@@ -165,6 +173,10 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     allowlist: new PersonalDataAllowlist(settings.pageAllowlist),
   });
 
+  const loginThrottle = new LoginThrottle({ failures: new LoginFailureRepository(db), clock });
+  const sessions = new SessionService({ sessions: new SessionRepository(db), users, throttle: loginThrottle, clock, logger });
+  const accounts = new AccountAdministration({ users, tokens, sessions, logger });
+
   return {
     settings,
     logger,
@@ -183,6 +195,9 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     drupalImporter,
     metrics,
     variants,
+    sessions,
+    loginThrottle,
+    accounts,
     close: async () => {
       await fetches.flush();
       await db.destroy();

@@ -2,7 +2,7 @@ import type { MediaRow } from '../db/schema.js';
 import type { Principal } from './principal.js';
 
 /** Actions that need a right; the HTTP layer names them in 403 messages. */
-export type Action = 'upload media' | 'edit media' | 'manage users' | 'purge media' | 'publish pages';
+export type Action = 'upload media' | 'edit media' | 'manage users' | 'purge media' | 'publish pages' | 'manage API tokens';
 
 /**
  * Every access decision in one place, so group spaces can replace this policy without touching routes.
@@ -24,6 +24,7 @@ export const accessPolicy = {
         return principal.role === 'admin' || principal.role === 'editor';
       case 'manage users':
       case 'purge media':
+      case 'manage API tokens':
         return principal.role === 'admin';
     }
   },

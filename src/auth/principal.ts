@@ -7,4 +7,6 @@ export interface Principal {
   readonly role: Role;
   /** Set when the request came with an API token. */
   readonly tokenId?: string;
+  /** Set when the request came with a session cookie: the hash that identifies the session. */
+  readonly sessionId?: string;
 }

@@ -78,6 +78,18 @@ export class UserService {
     return user;
   }
 
+  async requireUserById(id: string): Promise<UserRow> {
+    const user = await this.deps.users.findById(id);
+    if (user === undefined) throw new VitrailError('VITRAIL_USER_ID_NOT_FOUND', { id });
+    return user;
+  }
+
+  /** Checks a user's current password, whatever the state of the account. */
+  async isPasswordOf(userId: string, password: string): Promise<boolean> {
+    const user = await this.requireUserById(userId);
+    return verifyPassword(user.password_hash, password);
+  }
+
   private nowIso(): string {
     return this.deps.clock.now().toISOString();
   }

@@ -16,6 +16,8 @@ export interface DatabaseSchema {
   drupal_imports: DrupalImportsTable;
   maintenance_leases: MaintenanceLeasesTable;
   pages: PagesTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type Role = 'admin' | 'editor';
@@ -76,6 +78,8 @@ export interface MediaTable {
   thumbnail_mime: string | null;
   /** 1 when the editor chose to publish the original bytes instead of the rendition. */
   publish_original: Generated<number>;
+  /** A label for people, '' for none: moving a media between folders never changes its URL. */
+  folder: Generated<string>;
 }
 
 /** An earlier content of a media, kept when a replacement took its place. */
@@ -192,3 +196,23 @@ export interface PagesTable {
 
 export type PageRow = Selectable<PagesTable>;
 export type PageUpdate = Updateable<PagesTable>;
+
+export interface SessionsTable {
+  /** SHA-256 of the session cookie's value, hex: the cookie itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  /** Sent back by the web interface in a header on every state-changing request. */
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  /** What the failure counts against: `account:<e-mail>` or `address:<IP address>`. */
+  subject: string;
+  failed_at: string;
+}
+
+export type SessionRow = Selectable<SessionsTable>;

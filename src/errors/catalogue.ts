@@ -102,7 +102,7 @@ export const ERROR_CATALOGUE = {
   },
   VITRAIL_UPLOAD_UNKNOWN_FIELD: {
     status: 400,
-    template: 'The multipart field "{field}" is not recognised: use "file", "visibility" and "alt".',
+    template: 'The multipart field "{field}" is not recognised: use "file", "visibility", "alt" and "folder".',
   },
   VITRAIL_REQUEST_CONTENT_TYPE: {
     status: 415,
@@ -183,6 +183,38 @@ export const ERROR_CATALOGUE = {
   VITRAIL_EXTERNALIZE_NOT_SUPPORTED: {
     status: 415,
     template: 'The file "{name}" is neither an HTML document nor an e-mail message (.eml): {reason}.',
+  },
+  VITRAIL_AUTH_LOGIN_FAILED: {
+    status: 401,
+    template: 'The e-mail address or the password is wrong, or the account is disabled.',
+  },
+  VITRAIL_AUTH_TOO_MANY_ATTEMPTS: {
+    status: 429,
+    template: 'Too many failed sign-in attempts: wait {minutes} minutes before trying again.',
+  },
+  VITRAIL_AUTH_CSRF_INVALID: {
+    status: 403,
+    template: 'The request has no X-CSRF-Token header matching the session: reload the page, or send an API token instead of the cookie.',
+  },
+  VITRAIL_AUTH_PASSWORD_WRONG: {
+    status: 403,
+    template: 'The current password is wrong, so the password was not changed.',
+  },
+  VITRAIL_USER_ID_NOT_FOUND: {
+    status: 404,
+    template: 'No user has the id "{id}".',
+  },
+  VITRAIL_USER_SELF_CHANGE: {
+    status: 409,
+    template: 'You cannot {action} your own account: ask another admin to do it.',
+  },
+  VITRAIL_MEDIA_DUPLICATE: {
+    status: 409,
+    template: 'The same file is already in the library as "{name}": {url}',
+  },
+  VITRAIL_UPLOAD_NOT_FOUND: {
+    status: 404,
+    template: 'No resumable upload has the id "{id}", or it has expired: start the upload again.',
   },
   VITRAIL_INTERNAL: {
     status: 500,

@@ -1,4 +1,7 @@
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import { registerHttpMetrics, metricsRoutes } from '../ops/http-metrics.js';
@@ -10,10 +13,17 @@ import { registerErrorHandler } from './error-handler.js';
 import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
 import { registerUnreadBodyClose } from './unread-body.js';
+import { startHousekeeping } from './housekeeping.js';
+import { ResumableUploads } from '../media/resumable-uploads.js';
+import { toMediaView } from '../media/media-view.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { legacyRoutes } from './routes/legacy-routes.js';
 import { mediaContentRoutes } from './routes/media-content-routes.js';
 import { integrationRoutes } from './routes/integration-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { RESUMABLE_UPLOADS_PATH, uploadRoutes } from './routes/upload-routes.js';
+import { webAppRoutes } from './routes/web-app-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
@@ -70,10 +80,11 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   });
 
   await registerApiDocs(app, settings.publicUrl);
+  await app.register(cookie);
 
-  const authenticator = new Authenticator(vitrail.tokens);
+  const authenticator = new Authenticator(vitrail.tokens, vitrail.sessions);
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
-  await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links });
+  await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links, users: vitrail.users });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
   if (settings.ops.metrics.enabled && settings.ops.metrics.listen === null) await app.register(metricsRoutes, { metrics: vitrail.metrics });
   await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, variants: vitrail.variants });
@@ -99,6 +110,38 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     blobs: vitrail.blobs,
     variants: vitrail.variants,
   });
+  await app.register(sessionRoutes, {
+    sessions: vitrail.sessions,
+    users: vitrail.users,
+    accounts: vitrail.accounts,
+    authenticator,
+    secureCookie: settings.publicUrl.startsWith('https:'),
+  });
+  await app.register(accountRoutes, { accounts: vitrail.accounts, authenticator });
+
+  const uploads = new ResumableUploads({
+    directory: vitrail.staging.resumableDirectory,
+    path: RESUMABLE_UPLOADS_PATH,
+    maxUploadBytes: settings.maxUploadBytes,
+    media: vitrail.media,
+    viewMedia: (row) => toMediaView(row, vitrail.links),
+    logger: vitrail.logger,
+  });
+  await app.register(uploadRoutes, { uploads, authenticator });
+  await app.register(webAppRoutes, { root: WEB_APP_ROOT });
+
+  const housekeeping = startHousekeeping(
+    [
+      { name: 'expired sessions', run: () => vitrail.sessions.deleteExpired() },
+      { name: 'outdated sign-in failures', run: () => vitrail.loginThrottle.deleteOutdated() },
+      { name: 'abandoned resumable uploads', run: () => uploads.deleteExpired() },
+    ],
+    vitrail.logger,
+  );
+  app.addHook('onClose', async () => housekeeping.stop());
 
   return app;
 }
+
+/** Vite's output, dist/web, seen from this module compiled to dist/src/http. */
+const WEB_APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');

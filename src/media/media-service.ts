@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { accessPolicy, type Action } from '../auth/access-policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { MediaPurgeRepository } from '../db/repositories/media-purge-repository.js';
-import type { MediaCursor, MediaRepository } from '../db/repositories/media-repository.js';
+import type { FolderCount, MediaCursor, MediaKind, MediaRepository, MediaSort } from '../db/repositories/media-repository.js';
 import type { MediaVersionRepository } from '../db/repositories/media-version-repository.js';
 import type { MediaRow, MediaVersionRow, Visibility } from '../db/schema.js';
 import { describeBytes, VitrailError } from '../errors/catalogue.js';
@@ -28,6 +28,8 @@ export const VISIBILITIES: readonly Visibility[] = ['public', 'private'];
 /** Longest alt text, in characters: far above what a screen reader user wants to hear. */
 export const MAX_ALT_LENGTH = 1000;
 export const MAX_PAGE_SIZE = 200;
+/** Longest folder name, in characters. */
+export const MAX_FOLDER_LENGTH = 200;
 
 export interface MediaServiceDependencies {
   readonly media: MediaRepository;
@@ -70,6 +72,7 @@ export interface NewMediaFields {
   readonly fileName: string;
   readonly visibility?: string;
   readonly alt?: string;
+  readonly folder?: string;
 }
 
 export interface MediaChanges {
@@ -78,11 +81,16 @@ export interface MediaChanges {
   readonly visibility?: string;
   /** true publishes the original bytes of an image instead of its mail-ready rendition. */
   readonly publishOriginal?: boolean;
+  readonly folder?: string;
 }
 
 export interface MediaListRequest {
   readonly trashed: boolean;
   readonly search?: string;
+  /** Only media in this folder; '' for media in no folder. */
+  readonly folder?: string;
+  readonly type?: MediaKind;
+  readonly sort?: MediaSort;
   readonly limit: number;
   readonly cursor?: string;
 }
@@ -126,6 +134,7 @@ export class MediaService {
       this.requireRight(principal, 'upload media');
       const visibility = parseVisibility(fields.visibility ?? 'public');
       const alt = cleanAlt(fields.alt ?? '');
+      const folder = cleanFolder(fields.folder ?? '');
       const checked = await this.checkUpload(staged, fields.fileName);
       await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
       const image = await this.prepareImage(staged, checked);
@@ -133,7 +142,7 @@ export class MediaService {
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const now = this.deps.clock.now().toISOString();
-      const row = newMediaRow(checked, { visibility, alt, createdBy: principal.userId, createdAt: now, updatedAt: now }, image);
+      const row = newMediaRow(checked, { visibility, alt, folder, createdBy: principal.userId, createdAt: now, updatedAt: now }, image);
       try {
         await this.deps.media.insert(row);
         await this.deps.derivedBlobs.insert(derivedBlobRows(row.id, image, now));
@@ -274,15 +283,19 @@ export class MediaService {
   async listMedia(request: MediaListRequest, principal: Principal): Promise<MediaPage> {
     this.requireRight(principal, 'edit media');
     const limit = request.limit;
+    const sort = request.sort ?? 'newest';
     const rows = await this.deps.media.list({
       trashed: request.trashed,
       nameContains: request.search === undefined ? undefined : foldForSearch(request.search.normalize('NFC').trim()),
+      folder: request.folder === undefined ? undefined : cleanFolder(request.folder),
+      kind: request.type,
+      sort,
       limit: limit + 1,
       after: request.cursor === undefined ? undefined : decodeCursor(request.cursor),
     });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > limit && last !== undefined ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+    const nextCursor = rows.length > limit && last !== undefined ? encodeCursor({ value: sortValue(last, sort), id: last.id }) : null;
     return { items, nextCursor };
   }
 
@@ -307,6 +320,7 @@ export class MediaService {
     if (changes.alt !== undefined) update.alt = cleanAlt(changes.alt);
     if (changes.visibility !== undefined) update.visibility = parseVisibility(changes.visibility);
     if (changes.publishOriginal !== undefined) update.publish_original = changes.publishOriginal ? 1 : 0;
+    if (changes.folder !== undefined) update.folder = cleanFolder(changes.folder);
     const updated = await this.deps.media.update(id, update);
     this.deps.logger.info({ mediaId: id, userId: principal.userId, changed: Object.keys(changes) }, 'media updated');
     return updated ?? media;
@@ -376,6 +390,23 @@ export class MediaService {
     }
   }
 
+  /** Fails with VITRAIL_FORBIDDEN unless the principal may upload, before any byte is received. */
+  assertMayUpload(principal: Principal): void {
+    this.requireRight(principal, 'upload media');
+  }
+
+  /** Finds a media of the library, not in the trash, with exactly these bytes. */
+  async findDuplicate(sha256: string, principal: Principal): Promise<MediaRow | null> {
+    this.requireRight(principal, 'upload media');
+    return (await this.deps.media.findLiveBySha256(sha256)) ?? null;
+  }
+
+  /** Lists the folder names in use in the library, with how many media each holds. */
+  async listFolders(principal: Principal): Promise<FolderCount[]> {
+    this.requireRight(principal, 'edit media');
+    return this.deps.media.countByFolder();
+  }
+
   private async requireMedia(id: string): Promise<MediaRow> {
     const media = await this.deps.media.findById(id);
     if (media === undefined) throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
@@ -407,6 +438,8 @@ export function cleanAlt(input: string): string {
 interface NewMediaMetadata {
   readonly visibility: Visibility;
   readonly alt: string;
+  /** Folder label; none when left out. */
+  readonly folder?: string;
   readonly createdBy: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -433,6 +466,7 @@ export function newMediaRow(checked: CheckedUpload, metadata: NewMediaMetadata, 
     content_changed_at: null,
     ...imageColumns(image),
     publish_original: 0,
+    folder: metadata.folder ?? '',
   };
 }
 
@@ -442,15 +476,36 @@ function replaceExtension(name: string, extension: string): string {
   return cleanFileName(`${stem}.${extension}`, extension);
 }
 
+/** Cleans a folder name: '' means no folder; slashes are allowed and mean nothing to the server. */
+export function cleanFolder(input: string): string {
+  const folder = input.normalize('NFC').replace(/[\p{Cc}]/gu, ' ').replace(/\s+/g, ' ').trim();
+  if ([...folder].length > MAX_FOLDER_LENGTH) {
+    throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: `the folder name must have at most ${MAX_FOLDER_LENGTH} characters` });
+  }
+  return folder;
+}
+
+function sortValue(row: MediaRow, sort: MediaSort): string | number {
+  switch (sort) {
+    case 'newest':
+    case 'oldest':
+      return row.created_at;
+    case 'name':
+      return row.name_folded;
+    case 'largest':
+      return Number(row.size);
+  }
+}
+
 function encodeCursor(cursor: MediaCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.value, cursor.id])).toString('base64url');
 }
 
 function decodeCursor(raw: string): MediaCursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string')) {
-      return { createdAt: parsed[0] as string, id: parsed[1] as string };
+    if (Array.isArray(parsed) && parsed.length === 2 && ['string', 'number'].includes(typeof parsed[0]) && typeof parsed[1] === 'string') {
+      return { value: parsed[0] as string | number, id: parsed[1] as string };
     }
   } catch {
     // Falls through to the validation error below.

@@ -25,6 +25,10 @@ export interface MediaView {
   readonly trashedAt: string | null;
   /** Number of the current content: 1 at upload, plus one per replacement. */
   readonly version: number;
+  /** Folder label, '' for none. */
+  readonly folder: string;
+  /** Id of the user who uploaded it, null once that user is deleted. */
+  readonly createdBy: string | null;
 }
 
 export function toMediaView(row: MediaRow, links: PublicLinks): MediaView {
@@ -49,5 +53,7 @@ export function toMediaView(row: MediaRow, links: PublicLinks): MediaView {
     updatedAt: row.updated_at,
     trashedAt: row.trashed_at,
     version: row.version,
+    folder: row.folder,
+    createdBy: row.created_by,
   };
 }

@@ -22,6 +22,12 @@ export class StagedFileTooLargeError extends Error {
 const TEMPORARY_SUFFIX = '.part';
 
 /**
+ * Subdirectory of resumable uploads. Unlike the rest of the staging area it survives restarts, because a
+ * client resumes those uploads afterwards; their own expiry deletes the abandoned ones.
+ */
+export const RESUMABLE_DIRECTORY = 'resumable';
+
+/**
  * A directory inside the data directory where uploads stream before they are committed. Being on the same
  * file system as the blobs lets a staged file be renamed into place; nothing here is ever served.
  */
@@ -32,9 +38,16 @@ export class StagingArea {
     await mkdir(this.directory, { recursive: true });
   }
 
-  /** Removes every leftover of uploads interrupted by a crash; returns how many files were removed. */
+  get resumableDirectory(): string {
+    return path.join(this.directory, RESUMABLE_DIRECTORY);
+  }
+
+  /**
+   * Removes every leftover of uploads interrupted by a crash, except resumable uploads; returns how many
+   * files were removed.
+   */
   async removeLeftovers(): Promise<number> {
-    const entries = await readdir(this.directory);
+    const entries = (await readdir(this.directory)).filter((entry) => entry !== RESUMABLE_DIRECTORY);
     await Promise.all(entries.map((entry) => rm(path.join(this.directory, entry), { recursive: true, force: true })));
     return entries.length;
   }

@@ -232,7 +232,7 @@ describe('POST /api/v1/media', () => {
     });
 
     it('rejects an unknown field with 400', async () => {
-      const response = await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, fields: { folder: 'x' } });
+      const response = await upload(server, { name: 'a.pdf', content: MINIMAL_PDF, fields: { colour: 'x' } });
       assert.equal(response.status, 400);
       assert.equal((await errorOf(response)).code, 'VITRAIL_UPLOAD_UNKNOWN_FIELD');
     });

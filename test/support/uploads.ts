@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
+import { RESUMABLE_DIRECTORY } from '../../src/storage/staging-area.js';
 import type { TestServer } from './test-server.js';
 import { bearer } from './test-server.js';
 
@@ -42,9 +43,14 @@ export function rawMultipart(parts: readonly { headers: string; body: Buffer | s
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Files left in the staging directory, which must be empty once every upload has finished. */
+/**
+ * Files left in the staging directory, which must be empty once every upload has finished. Resumable
+ * uploads count by their partial files, not by the directory that holds them.
+ */
 export async function stagingLeftovers(server: TestServer): Promise<string[]> {
-  return readdir(path.join(server.dataDir, 'tmp'));
+  const entries = await readdir(path.join(server.dataDir, 'tmp'));
+  const resumable = entries.includes(RESUMABLE_DIRECTORY) ? await readdir(path.join(server.dataDir, 'tmp', RESUMABLE_DIRECTORY)) : [];
+  return [...entries.filter((entry) => entry !== RESUMABLE_DIRECTORY), ...resumable.map((entry) => `${RESUMABLE_DIRECTORY}/${entry}`)];
 }
 
 /** Counts media rows, trashed or not. */

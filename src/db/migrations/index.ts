@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 
 import * as initial from './0001-initial.js';
 import * as imageRenditions from './0002-image-renditions.js';
+import * as webInterface from './0003-web-interface.js';
 import * as pages from './0004-pages.js';
 import * as permanentLinks from './0005-permanent-links.js';
 import * as maintenanceLeases from './0006-maintenance-leases.js';
@@ -13,6 +14,7 @@ import * as maintenanceLeases from './0006-maintenance-leases.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-image-renditions': imageRenditions,
+  '0003-web-interface': webInterface,
   '0004-pages': pages,
   '0005-permanent-links': permanentLinks,
   '0006-maintenance-leases': maintenanceLeases,

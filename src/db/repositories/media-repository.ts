@@ -5,15 +5,39 @@ import type { MediaRow, MediaUpdate, NewMediaRow } from '../schema.js';
 
 /** Position after which a page of the listing starts: the last row of the previous page. */
 export interface MediaCursor {
-  readonly createdAt: string;
+  /** The last row's value of the sort column. */
+  readonly value: string | number;
   readonly id: string;
 }
+
+/** Orders of the listing; each breaks ties by id, so pages never skip nor repeat a row. */
+export const MEDIA_SORTS = ['newest', 'oldest', 'name', 'largest'] as const;
+export type MediaSort = (typeof MEDIA_SORTS)[number];
+
+/** Families of media that the listing filters on: images, PDF documents, and everything else. */
+export const MEDIA_KINDS = ['image', 'pdf', 'other'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+export interface FolderCount {
+  readonly folder: string;
+  readonly count: number;
+}
+
+const SORT_COLUMNS = {
+  newest: { column: 'created_at', direction: 'desc' },
+  oldest: { column: 'created_at', direction: 'asc' },
+  name: { column: 'name_folded', direction: 'asc' },
+  largest: { column: 'size', direction: 'desc' },
+} as const satisfies Record<MediaSort, { column: string; direction: 'asc' | 'desc' }>;
 
 export interface MediaListQuery {
   /** true lists the trash, false the library. */
   readonly trashed: boolean;
   /** Folded text that the folded name must contain. */
   readonly nameContains?: string;
+  readonly folder?: string;
+  readonly kind?: MediaKind;
+  readonly sort?: MediaSort;
   readonly limit: number;
   readonly after?: MediaCursor;
 }
@@ -29,7 +53,7 @@ export class MediaRepository {
     return this.db.selectFrom('media').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Lists media newest first, with the id as tie-breaker so pages never skip nor repeat a row. */
+  /** Lists media in the requested order (newest first by default), with the id as tie-breaker. */
   async list(query: MediaListQuery): Promise<MediaRow[]> {
     let select = this.db
       .selectFrom('media')
@@ -39,16 +63,24 @@ export class MediaRepository {
       const pattern = `%${escapeLike(query.nameContains)}%`;
       select = select.where(sql<boolean>`name_folded like ${pattern} escape '\\'`);
     }
+    if (query.folder !== undefined) select = select.where('folder', '=', query.folder);
+    if (query.kind === 'image') select = select.where('mime', 'like', 'image/%');
+    if (query.kind === 'pdf') select = select.where('mime', '=', 'application/pdf');
+    if (query.kind === 'other') {
+      select = select.where('mime', 'not like', 'image/%').where('mime', '!=', 'application/pdf');
+    }
+    const { column, direction } = SORT_COLUMNS[query.sort ?? 'newest'];
+    const comparison = direction === 'desc' ? '<' : '>';
     const after = query.after;
     if (after !== undefined) {
       select = select.where((eb) =>
         eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+          eb(column, comparison, after.value),
+          eb.and([eb(column, '=', after.value), eb('id', comparison, after.id)]),
         ]),
       );
     }
-    return select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+    return select.orderBy(column, direction).orderBy('id', direction).limit(query.limit).execute();
   }
 
   async update(id: string, changes: MediaUpdate): Promise<MediaRow | undefined> {
@@ -67,6 +99,29 @@ export class MediaRepository {
       .orderBy('created_at', 'asc')
       .orderBy('id', 'asc')
       .executeTakeFirst();
+  }
+
+  /** Finds a media of the library, not in the trash, with exactly these bytes. */
+  async findLiveBySha256(sha256: string): Promise<MediaRow | undefined> {
+    return this.db
+      .selectFrom('media')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .where('trashed_at', 'is', null)
+      .orderBy('created_at')
+      .executeTakeFirst();
+  }
+
+  /** Counts the media of the library, not in the trash, in each folder; '' gathers those in no folder. */
+  async countByFolder(): Promise<FolderCount[]> {
+    const rows = await this.db
+      .selectFrom('media')
+      .select(['folder', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('trashed_at', 'is', null)
+      .groupBy('folder')
+      .orderBy('folder')
+      .execute();
+    return rows.map((row) => ({ folder: row.folder, count: Number(row.count) }));
   }
 
   async countWithSha256(sha256: string): Promise<number> {

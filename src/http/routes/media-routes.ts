@@ -2,7 +2,9 @@ import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { VitrailError } from '../../errors/catalogue.js';
-import { MAX_ALT_LENGTH, MAX_PAGE_SIZE, VISIBILITIES, type MediaService, type NewMediaFields } from '../../media/media-service.js';
+import { MAX_ALT_LENGTH, MAX_FOLDER_LENGTH, MAX_PAGE_SIZE, VISIBILITIES, type MediaService, type NewMediaFields } from '../../media/media-service.js';
+import { MEDIA_KINDS, MEDIA_SORTS, type MediaKind, type MediaSort } from '../../db/repositories/media-repository.js';
+import type { UserService } from '../../auth/user-service.js';
 import { toMediaView } from '../../media/media-view.js';
 import type { PublicLinks } from '../../media/public-links.js';
 import type { MediaRow } from '../../db/schema.js';
@@ -13,9 +15,11 @@ export interface MediaRoutesOptions {
   readonly media: MediaService;
   readonly authenticator: Authenticator;
   readonly links: PublicLinks;
+  /** Resolves who uploaded a media, for the detail of one media. */
+  readonly users?: UserService;
 }
 
-const UPLOAD_TEXT_FIELDS = new Set(['visibility', 'alt']);
+const UPLOAD_TEXT_FIELDS = new Set(['visibility', 'alt', 'folder']);
 
 const confirmQuery = {
   type: 'object',
@@ -48,19 +52,19 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     async (request, reply) => {
     const principal = await authenticator.require(request);
     const upload = await readUpload(request, media, UPLOAD_TEXT_FIELDS);
-    const newMedia: NewMediaFields = { fileName: upload.fileName, visibility: upload.fields.visibility, alt: upload.fields.alt };
+    const newMedia: NewMediaFields = { fileName: upload.fileName, visibility: upload.fields.visibility, alt: upload.fields.alt, folder: upload.fields.folder };
     const row = await media.createMedia(upload.staged, newMedia, principal);
     const body = view(row);
     return reply.code(201).header('location', body.url).send(body);
     },
   );
 
-  app.get<{ Querystring: { limit: number; cursor?: string; q?: string; trash: boolean } }>(
+  app.get<{ Querystring: { limit: number; cursor?: string; q?: string; trash: boolean; folder?: string; type?: MediaKind; sort?: MediaSort } }>(
     '/api/v1/media',
     {
       schema: {
         tags: ['media'],
-        summary: 'List media, newest first, or the trash',
+        summary: 'List media or the trash: search, folder and type filters, sort order',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -69,6 +73,9 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
             cursor: { type: 'string', maxLength: 512 },
             q: { type: 'string', maxLength: 200 },
             trash: { type: 'boolean', default: false },
+            folder: { type: 'string', maxLength: MAX_FOLDER_LENGTH * 4 },
+            type: { type: 'string', enum: [...MEDIA_KINDS] },
+            sort: { type: 'string', enum: [...MEDIA_SORTS] },
           },
         },
       },
@@ -76,7 +83,15 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     async (request) => {
       const principal = await authenticator.require(request);
       const page = await media.listMedia(
-        { trashed: request.query.trash, search: request.query.q, limit: request.query.limit, cursor: request.query.cursor },
+        {
+          trashed: request.query.trash,
+          search: request.query.q,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+          folder: request.query.folder,
+          type: request.query.type,
+          sort: request.query.sort,
+        },
         principal,
       );
       return { items: page.items.map(view), nextCursor: page.nextCursor };
@@ -87,15 +102,22 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
     const principal = await authenticator.require(request);
     const row = await media.getMedia(request.params.id, principal);
     // Shown before a deletion or a change to private, which would break the mails that fetched it.
-    return { ...view(row), recentFetches: await media.countRecentFetches(row.id, principal) };
+    const recentFetches = await media.countRecentFetches(row.id, principal);
+    const uploader = row.created_by === null || options.users === undefined ? null : await options.users.requireUserById(row.created_by);
+    return { ...view(row), recentFetches, uploader: uploader === null ? null : { id: uploader.id, email: uploader.email } };
   });
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; alt?: string; visibility?: string; publishOriginal?: boolean }; Querystring: { confirm: boolean } }>(
+  app.get('/api/v1/folders', { schema: { tags: ['media'], summary: 'List the folders in use, with their media counts' } }, async (request) => {
+    const principal = await authenticator.require(request);
+    return { items: await media.listFolders(principal) };
+  });
+
+  app.patch<{ Params: { id: string }; Body: { name?: string; alt?: string; visibility?: string; publishOriginal?: boolean; folder?: string }; Querystring: { confirm: boolean } }>(
     '/api/v1/media/:id',
     {
       schema: {
         tags: ['media'],
-        summary: 'Rename, change the alt text or the visibility; the URL stays',
+        summary: 'Rename, change the alt text, the visibility or the folder; the URL stays',
         description:
           'Making private a public media that readers fetched over the last days answers 409 VITRAIL_MEDIA_RECENTLY_FETCHED unless confirm=true.',
         params: idParams,
@@ -109,6 +131,7 @@ export async function mediaRoutes(app: FastifyInstance, options: MediaRoutesOpti
             alt: { type: 'string', maxLength: MAX_ALT_LENGTH * 4 },
             visibility: { type: 'string', enum: [...VISIBILITIES] },
             publishOriginal: { type: 'boolean', description: 'true makes the public URL serve the original instead of the mail-ready rendition' },
+            folder: { type: 'string', maxLength: MAX_FOLDER_LENGTH * 4 },
           },
         },
       },

@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+import type { AccountAdministration } from '../../auth/account-administration.js';
+import type { Principal } from '../../auth/principal.js';
+import { SESSION_IDLE_MS, type SessionService } from '../../auth/session-service.js';
+import type { UserService } from '../../auth/user-service.js';
+import { MAX_PASSWORD_LENGTH } from '../../auth/passwords.js';
+import { VitrailError } from '../../errors/catalogue.js';
+import { SESSION_COOKIE, type Authenticator } from '../authentication.js';
+
+export interface SessionRoutesOptions {
+  readonly sessions: SessionService;
+  readonly users: UserService;
+  readonly accounts: AccountAdministration;
+  readonly authenticator: Authenticator;
+  /** true when the public URL is https: the cookie is then marked Secure. */
+  readonly secureCookie: boolean;
+}
+
+interface SessionBody {
+  readonly user: { readonly id: string; readonly email: string; readonly role: Principal['role'] };
+  /** Token to send in X-CSRF-Token on state-changing requests; null for a request made with an API token. */
+  readonly csrfToken: string | null;
+}
+
+const credentialsBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'password'],
+  properties: {
+    email: { type: 'string', minLength: 1, maxLength: 254 },
+    password: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 4 },
+  },
+} as const;
+
+const passwordChangeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['currentPassword', 'newPassword'],
+  properties: {
+    currentPassword: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 4 },
+    newPassword: { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 4 },
+  },
+} as const;
+
+/** Sign-in, sign-out and the current user of the web interface, and a password change for oneself. */
+export async function sessionRoutes(app: FastifyInstance, options: SessionRoutesOptions): Promise<void> {
+  const { sessions, authenticator } = options;
+  const setSessionCookie = (reply: FastifyReply, token: string): void => {
+    reply.setCookie(SESSION_COOKIE, token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.secureCookie,
+      maxAge: Math.floor(SESSION_IDLE_MS / 1000),
+    });
+  };
+
+  app.post<{ Body: { email: string; password: string } }>('/api/v1/session', { schema: { body: credentialsBody } }, async (request, reply) => {
+    const opened = await sessions.signIn(request.body.email, request.body.password, request.ip);
+    setSessionCookie(reply, opened.token);
+    const body: SessionBody = { user: userOf(opened.principal), csrfToken: opened.csrfToken };
+    return reply.code(201).send(body);
+  });
+
+  app.get('/api/v1/session', async (request, reply) => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    const session = request.headers.authorization === undefined && cookie !== undefined ? await sessions.authenticate(cookie) : null;
+    if (session !== null && cookie !== undefined) {
+      // Sent again so the browser's expiry follows the server's idle deadline, which each visit pushes back.
+      setSessionCookie(reply, cookie);
+      const body: SessionBody = { user: userOf(session), csrfToken: session.csrfToken };
+      return body;
+    }
+    const principal = await authenticator.require(request);
+    const body: SessionBody = { user: userOf(principal), csrfToken: null };
+    return body;
+  });
+
+  app.delete('/api/v1/session', async (request, reply) => {
+    const principal = await authenticator.require(request);
+    if (principal.sessionId === undefined) {
+      throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'this request carries an API token, not a session cookie, so there is no session to end' });
+    }
+    await sessions.signOut(principal.sessionId);
+    request.log.info({ userId: principal.userId }, 'signed out');
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookie });
+    return reply.code(204).send();
+  });
+
+  app.put<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/v1/account/password',
+    { schema: { body: passwordChangeBody } },
+    async (request, reply) => {
+      const principal = await authenticator.require(request);
+      await options.accounts.changeOwnPassword(principal, request.body.currentPassword, request.body.newPassword);
+      return reply.code(204).send();
+    },
+  );
+}
+
+function userOf(principal: Principal): SessionBody['user'] {
+  return { id: principal.userId, email: principal.email, role: principal.role };
+}

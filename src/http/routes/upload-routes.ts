@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+
+import type { ResumableUploads } from '../../media/resumable-uploads.js';
+import type { Authenticator } from '../authentication.js';
+
+export interface UploadRoutesOptions {
+  readonly uploads: ResumableUploads;
+  readonly authenticator: Authenticator;
+}
+
+/** Base path of the tus endpoint; each upload lives at `<base>/<upload id>`. */
+export const RESUMABLE_UPLOADS_PATH = '/api/v1/uploads';
+
+/**
+ * The tus endpoint. Fastify authenticates the request (and checks the CSRF token of a session), then hands
+ * the raw request to the tus server, which reads the body itself: the content type parser below leaves the
+ * stream untouched.
+ */
+export async function uploadRoutes(app: FastifyInstance, options: UploadRoutesOptions): Promise<void> {
+  app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
+
+  for (const url of [RESUMABLE_UPLOADS_PATH, `${RESUMABLE_UPLOADS_PATH}/*`]) {
+    app.route({
+      method: ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'],
+      url,
+      exposeHeadRoute: false,
+      handler: async (request, reply) => {
+        const principal = await options.authenticator.require(request);
+        reply.hijack();
+        await options.uploads.handle(request.raw, reply.raw, principal);
+      },
+    });
+  }
+}

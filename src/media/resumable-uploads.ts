@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer } from '@tus/server';
+import type { Upload } from '@tus/utils';
+import type { Logger } from 'pino';
+
+import type { Principal } from '../auth/principal.js';
+import { VitrailError } from '../errors/catalogue.js';
+import type { StagedFile } from '../storage/staging-area.js';
+import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
+import type { MediaView } from './media-view.js';
+import type { MediaRow } from '../db/schema.js';
+
+/**
+ * A resumable upload left unfinished is deleted this long after it started, in milliseconds: a day lets
+ * an editor on a slow line come back after a break, and no more partial files pile up.
+ */
+export const RESUMABLE_UPLOAD_EXPIRY_MS = 24 * 60 * 60_000;
+
+export interface ResumableUploadsOptions {
+  /** Directory of the partial files, inside the data directory so a finished one is renamed into the blob store. */
+  readonly directory: string;
+  /** URL path where the tus protocol is served. */
+  readonly path: string;
+  readonly maxUploadBytes: number;
+  readonly media: MediaService;
+  readonly viewMedia: (row: MediaRow) => MediaView;
+  readonly logger: Logger;
+}
+
+/** Upload-Metadata keys the web interface sends; any others are ignored. */
+interface UploadFields {
+  readonly filename: string;
+  readonly visibility?: string;
+  readonly alt?: string;
+  readonly folder?: string;
+}
+
+/** Metadata key in which the server records who created an upload; a client value is overwritten. */
+const OWNER_KEY = 'vitrailOwner';
+
+/**
+ * Uploads through the tus protocol (https://tus.io/protocols/resumable-upload), so a transfer cut by a
+ * network drop or a server restart resumes where it stopped. Partial files and their metadata live in a
+ * directory of the data directory, which survives restarts. A finished upload goes through the same checks
+ * and creation path as a multipart upload, then its partial file is gone.
+ */
+export class ResumableUploads {
+  readonly tus: TusServer;
+  private readonly store: FileStore;
+  private readonly principals = new WeakMap<object, Principal>();
+
+  constructor(private readonly options: ResumableUploadsOptions) {
+    this.store = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS });
+    this.tus = new TusServer({
+      path: options.path,
+      datastore: this.store,
+      maxSize: options.maxUploadBytes,
+      // A relative Location works behind any reverse proxy, whatever Host header it forwards.
+      relativeLocation: true,
+      disableTerminationForFinishedUploads: true,
+      onIncomingRequest: (request, uploadId) => this.checkOwner(this.principalOf(request), uploadId),
+      onUploadCreate: async (request, upload) => this.prepare(this.principalOf(request), upload),
+      onUploadFinish: async (request, upload) => this.finish(this.principalOf(request), upload),
+      onResponseError: (_request, error) => toErrorResponse(error),
+    });
+  }
+
+  /** Serves one tus request for an authenticated principal; the response is written to `response`. */
+  async handle(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+    this.principals.set(request, principal);
+    await this.tus.handle(request, response);
+  }
+
+  /** Deletes unfinished uploads older than the expiry; returns how many were deleted. */
+  async deleteExpired(): Promise<number> {
+    return this.tus.cleanUpExpiredUploads();
+  }
+
+  private principalOf(request: { runtime?: { node?: { req?: object } } }): Principal {
+    const raw = request.runtime?.node?.req;
+    const principal = raw === undefined ? undefined : this.principals.get(raw);
+    if (principal === undefined) throw new VitrailError('VITRAIL_AUTH_REQUIRED');
+    return principal;
+  }
+
+  /** Lets only the user who created an upload continue, read or cancel it; others get 404. */
+  private async checkOwner(principal: Principal, uploadId: string): Promise<void> {
+    const upload = await this.store.getUpload(uploadId).catch(() => null);
+    if (upload !== null && upload.metadata?.[OWNER_KEY] !== principal.userId) {
+      throw new VitrailError('VITRAIL_UPLOAD_NOT_FOUND', { id: uploadId });
+    }
+  }
+
+  /** Checks the right and the fields before any byte is sent, and records the owner. */
+  private async prepare(principal: Principal, upload: Upload): Promise<{ metadata: Record<string, string | null> }> {
+    const fields = readFields(upload);
+    if (fields.visibility !== undefined) parseVisibility(fields.visibility);
+    if (fields.folder !== undefined) cleanFolder(fields.folder);
+    this.options.media.assertMayUpload(principal);
+    return { metadata: { ...upload.metadata, [OWNER_KEY]: principal.userId } };
+  }
+
+  /**
+   * Turns a finished upload into a media, or rejects it with the same errors as a multipart upload. A file
+   * identical to a media of the library is rejected with VITRAIL_MEDIA_DUPLICATE and that media in the body.
+   */
+  private async finish(principal: Principal, upload: Upload): Promise<{ status_code: number; headers: Record<string, string>; body: string }> {
+    const fields = readFields(upload);
+    const filePath = path.join(this.options.directory, upload.id);
+    try {
+      const staged = await stageFinishedFile(filePath, upload.offset);
+      const existing = await this.options.media.findDuplicate(staged.sha256, principal);
+      if (existing !== null) {
+        const view = this.options.viewMedia(existing);
+        throw new DuplicateUpload(new VitrailError('VITRAIL_MEDIA_DUPLICATE', { name: existing.name, url: view.url }), view);
+      }
+      const row = await this.options.media.createMedia(
+        staged,
+        { fileName: fields.filename, visibility: fields.visibility, alt: fields.alt, folder: fields.folder },
+        principal,
+      );
+      this.options.logger.info({ uploadId: upload.id, mediaId: row.id }, 'resumable upload finished');
+      return { status_code: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(this.options.viewMedia(row)) };
+    } finally {
+      await this.store.remove(upload.id).catch(() => this.store.configstore.delete(upload.id));
+    }
+  }
+}
+
+/** A finished upload whose bytes are already in the library. */
+class DuplicateUpload extends Error {
+  constructor(
+    readonly error: VitrailError,
+    readonly media: MediaView,
+  ) {
+    super(error.message);
+    this.name = 'DuplicateUpload';
+  }
+}
+
+function readFields(upload: Upload): UploadFields {
+  const metadata = upload.metadata ?? {};
+  const text = (key: string): string | undefined => {
+    const value = metadata[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    filename: text('filename') ?? text('name') ?? 'upload',
+    visibility: text('visibility'),
+    alt: text('alt'),
+    folder: text('folder'),
+  };
+}
+
+/** Hashes a finished partial file and syncs it, giving the staged file that MediaService.createMedia takes. */
+async function stageFinishedFile(filePath: string, size: number): Promise<StagedFile> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(filePath), hash);
+  const handle = await open(filePath, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { path: filePath, size, sha256: hash.digest('hex') };
+}
+
+/**
+ * Maps errors to JSON bodies in Vitrail's format, so the web interface reads the same codes as from the
+ * rest of the API. tus's own errors, such as the size limit, become the matching catalogue entries.
+ */
+function toErrorResponse(error: Error | { status_code: number; body: string }): { status_code: number; body: string } {
+  if (error instanceof DuplicateUpload) {
+    return { status_code: error.error.status, body: JSON.stringify({ error: { code: error.error.code, message: error.error.message, media: error.media } }) };
+  }
+  if (error instanceof VitrailError) {
+    return { status_code: error.status, body: JSON.stringify({ error: { code: error.code, message: error.message } }) };
+  }
+  if ('status_code' in error && error.status_code === 413) {
+    return { status_code: 413, body: JSON.stringify({ error: { code: 'VITRAIL_MEDIA_TOO_LARGE', message: error.body.trim() } }) };
+  }
+  if ('status_code' in error && (error.status_code === 404 || error.status_code === 410)) {
+    const failure = new VitrailError('VITRAIL_UPLOAD_NOT_FOUND', { id: 'given' });
+    return { status_code: error.status_code, body: JSON.stringify({ error: { code: failure.code, message: failure.message } }) };
+  }
+  if ('status_code' in error) return error;
+  return { status_code: 500, body: JSON.stringify({ error: { code: 'VITRAIL_INTERNAL', message: 'An internal error occurred while finishing the upload; the server log has the details.' } }) };
+}
