@@ -116,6 +116,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     accounts: vitrail.accounts,
     authenticator,
     secureCookie: settings.publicUrl.startsWith('https:'),
+    maxUploadBytes: settings.maxUploadBytes,
   });
   await app.register(accountRoutes, { accounts: vitrail.accounts, authenticator });
 

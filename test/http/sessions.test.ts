@@ -207,6 +207,7 @@ describe('sign-in limits', () => {
     const body = (await blocked.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'VITRAIL_AUTH_TOO_MANY_ATTEMPTS');
     assert.match(body.error.message, /wait 15 minutes/);
+    assert.equal(blocked.headers.get('retry-after'), '900');
     // Another account from the same address still signs in.
     assert.equal((await attempt('editor@example.org', TEST_PASSWORD)).status, 201);
   });

@@ -15,12 +15,15 @@ export interface SessionRoutesOptions {
   readonly authenticator: Authenticator;
   /** true when the public URL is https: the cookie is then marked Secure. */
   readonly secureCookie: boolean;
+  /** Largest accepted upload, in bytes, which the interface states and checks before sending. */
+  readonly maxUploadBytes: number;
 }
 
 interface SessionBody {
   readonly user: { readonly id: string; readonly email: string; readonly role: Principal['role'] };
   /** Token to send in X-CSRF-Token on state-changing requests; null for a request made with an API token. */
   readonly csrfToken: string | null;
+  readonly maxUploadBytes: number;
 }
 
 const credentialsBody = {
@@ -57,9 +60,14 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   };
 
   app.post<{ Body: { email: string; password: string } }>('/api/v1/session', { schema: { body: credentialsBody } }, async (request, reply) => {
-    const opened = await sessions.signIn(request.body.email, request.body.password, request.ip);
+    const opened = await sessions.signIn(request.body.email, request.body.password, request.ip).catch((error: unknown) => {
+      if (error instanceof VitrailError && error.code === 'VITRAIL_AUTH_TOO_MANY_ATTEMPTS') {
+        void reply.header('retry-after', String(Number(error.parameters.minutes) * 60));
+      }
+      throw error;
+    });
     setSessionCookie(reply, opened.token);
-    const body: SessionBody = { user: userOf(opened.principal), csrfToken: opened.csrfToken };
+    const body: SessionBody = { user: userOf(opened.principal), csrfToken: opened.csrfToken, maxUploadBytes: options.maxUploadBytes };
     return reply.code(201).send(body);
   });
 
@@ -69,11 +77,11 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     if (session !== null && cookie !== undefined) {
       // Sent again so the browser's expiry follows the server's idle deadline, which each visit pushes back.
       setSessionCookie(reply, cookie);
-      const body: SessionBody = { user: userOf(session), csrfToken: session.csrfToken };
+      const body: SessionBody = { user: userOf(session), csrfToken: session.csrfToken, maxUploadBytes: options.maxUploadBytes };
       return body;
     }
     const principal = await authenticator.require(request);
-    const body: SessionBody = { user: userOf(principal), csrfToken: null };
+    const body: SessionBody = { user: userOf(principal), csrfToken: null, maxUploadBytes: options.maxUploadBytes };
     return body;
   });
 

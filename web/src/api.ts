@@ -1,0 +1,166 @@
+/** Calls to Vitrail's HTTP API with the session cookie and, on state-changing requests, the CSRF token. */
+
+export type Role = 'admin' | 'editor';
+export type Visibility = 'public' | 'private';
+export type MediaKind = 'image' | 'pdf' | 'other';
+export type MediaSort = 'newest' | 'oldest' | 'name' | 'largest';
+
+export interface SessionUser {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role;
+}
+
+export interface Session {
+  readonly user: SessionUser;
+  readonly csrfToken: string | null;
+  readonly maxUploadBytes: number;
+}
+
+export interface Media {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly visibility: Visibility;
+  readonly alt: string;
+  readonly url: string;
+  readonly folder: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly trashedAt: string | null;
+  readonly uploader?: { readonly id: string; readonly email: string } | null;
+  /** Weight in bytes of the rendition served to readers, when the server makes one. */
+  readonly rendition?: { readonly size: number; readonly width?: number; readonly height?: number } | null;
+}
+
+export interface MediaPage {
+  readonly items: Media[];
+  readonly nextCursor: string | null;
+}
+
+export interface FolderCount {
+  readonly folder: string;
+  readonly count: number;
+}
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly disabledAt: string | null;
+}
+
+export interface ApiToken {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** An error answer of the API: its stable code drives the message shown, in the user's language. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function useCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function currentCsrfToken(): string | null {
+  return csrfToken;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) {
+    payload = body;
+  } else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const json: unknown = text === '' ? null : JSON.parse(text);
+  if (!response.ok) throw toApiError(response.status, json, response.headers.get('retry-after'));
+  return json as T;
+}
+
+/** Builds an ApiError from an error body `{ error: { code, message, … } }`. */
+export function toApiError(status: number, json: unknown, retryAfter: string | null = null): ApiError {
+  const error = (json as { error?: Record<string, unknown> } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : 'HTTP_' + String(status);
+  const message = typeof error?.message === 'string' ? error.message : '';
+  const seconds = retryAfter === null ? null : Number(retryAfter);
+  return new ApiError(status, code, message, error ?? {}, seconds !== null && Number.isFinite(seconds) ? seconds : null);
+}
+
+export interface MediaQuery {
+  readonly q?: string;
+  readonly folder?: string;
+  readonly type?: MediaKind;
+  readonly sort?: MediaSort;
+  readonly trash?: boolean;
+  readonly cursor?: string;
+}
+
+function mediaSearch(query: MediaQuery): string {
+  const params = new URLSearchParams({ limit: '60' });
+  if (query.q !== undefined && query.q.trim() !== '') params.set('q', query.q.trim());
+  if (query.folder !== undefined) params.set('folder', query.folder);
+  if (query.type !== undefined) params.set('type', query.type);
+  if (query.sort !== undefined) params.set('sort', query.sort);
+  if (query.trash === true) params.set('trash', 'true');
+  if (query.cursor !== undefined) params.set('cursor', query.cursor);
+  return params.toString();
+}
+
+export const api = {
+  getSession: () => request<Session>('GET', '/api/v1/session'),
+  signIn: (email: string, password: string) => request<Session>('POST', '/api/v1/session', { email, password }),
+  signOut: () => request<void>('DELETE', '/api/v1/session'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('PUT', '/api/v1/account/password', { currentPassword, newPassword }),
+
+  listMedia: (query: MediaQuery) => request<MediaPage>('GET', `/api/v1/media?${mediaSearch(query)}`),
+  getMedia: (id: string) => request<Media>('GET', `/api/v1/media/${encodeURIComponent(id)}`),
+  listFolders: () => request<{ items: FolderCount[] }>('GET', '/api/v1/folders'),
+  updateMedia: (id: string, changes: Partial<Pick<Media, 'name' | 'alt' | 'visibility' | 'folder'>>) =>
+    request<Media>('PATCH', `/api/v1/media/${encodeURIComponent(id)}`, changes),
+  trashMedia: (id: string) => request<Media>('DELETE', `/api/v1/media/${encodeURIComponent(id)}`),
+  restoreMedia: (id: string) => request<Media>('POST', `/api/v1/media/${encodeURIComponent(id)}/restore`),
+  deleteForGood: (id: string) => request<void>('DELETE', `/api/v1/media/${encodeURIComponent(id)}?permanent=true`),
+  replaceContent: (id: string, file: File) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return request<Media>('PUT', `/api/v1/media/${encodeURIComponent(id)}/content`, form);
+  },
+
+  listUsers: () => request<{ items: User[] }>('GET', '/api/v1/users'),
+  addUser: (email: string, password: string, role: Role) => request<User>('POST', '/api/v1/users', { email, password, role }),
+  updateUser: (id: string, changes: { role?: Role; disabled?: boolean; password?: string }) =>
+    request<User>('PATCH', `/api/v1/users/${encodeURIComponent(id)}`, changes),
+
+  listTokens: () => request<{ items: ApiToken[] }>('GET', '/api/v1/tokens'),
+  createToken: (name: string) => request<{ id: string; token: string }>('POST', '/api/v1/tokens', { name }),
+  revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`),
+};

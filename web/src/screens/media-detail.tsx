@@ -1,0 +1,234 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+import { api, type Media, type Visibility } from '../api';
+import { describeError } from '../errors';
+import { formatBytes, formatDate } from '../formats';
+import { useTranslation } from '../i18n';
+import { copyText, imageSnippet } from '../snippets';
+
+export interface MediaDetailProps {
+  readonly mediaId: string;
+  readonly folders: readonly string[];
+  readonly onChanged: () => void;
+  readonly onClose: () => void;
+}
+
+/** The detail panel of one media: preview, facts, links to copy, and the changes an editor makes. */
+export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetailProps) {
+  const { t } = useTranslation();
+  const [media, setMedia] = useState<Media | null>(null);
+  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [name, setName] = useState('');
+  const [alt, setAlt] = useState('');
+  const [folder, setFolder] = useState('');
+  const [visibility, setVisibility] = useState<Visibility>('public');
+  const heading = useRef<HTMLHeadingElement>(null);
+  const replacePicker = useRef<HTMLInputElement>(null);
+
+  const show = (loaded: Media) => {
+    setMedia(loaded);
+    setName(loaded.name);
+    setAlt(loaded.alt);
+    setFolder(loaded.folder);
+    setVisibility(loaded.visibility);
+  };
+
+  useEffect(() => {
+    setMessage(null);
+    setMedia(null);
+    api.getMedia(mediaId).then(
+      (loaded) => {
+        show(loaded);
+        heading.current?.focus();
+      },
+      (error: unknown) => setMessage({ kind: 'error', text: describeError(error, { id: mediaId }) }),
+    );
+  }, [mediaId]);
+
+  useEffect(() => {
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    addEventListener('keydown', closeOnEscape);
+    return () => removeEventListener('keydown', closeOnEscape);
+  }, [onClose]);
+
+  const act = async (action: () => Promise<unknown>, success: string) => {
+    try {
+      await action();
+      setMessage({ kind: 'success', text: success });
+      return true;
+    } catch (error) {
+      setMessage({ kind: 'error', text: describeError(error) });
+      return false;
+    }
+  };
+
+  if (media === null) {
+    return (
+      <aside class="detail" aria-label={t('detail.label')}>
+        <CloseButton onClose={onClose} />
+        {message === null ? <p role="status">{t('app.loading')}</p> : <p class="error" role="alert">{message.text}</p>}
+      </aside>
+    );
+  }
+
+  const isImage = media.mime.startsWith('image/');
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const changes: Parameters<typeof api.updateMedia>[1] = {
+      ...(name !== media.name ? { name } : {}),
+      ...(alt !== media.alt ? { alt } : {}),
+      ...(folder !== media.folder ? { folder } : {}),
+      ...(visibility !== media.visibility ? { visibility } : {}),
+    };
+    if (Object.keys(changes).length === 0) {
+      setMessage({ kind: 'success', text: t('detail.nothingToSave') });
+      return;
+    }
+    await act(async () => {
+      const updated = await api.updateMedia(media.id, changes);
+      show({ ...updated, uploader: media.uploader });
+      onChanged();
+    }, t('detail.saved'));
+  };
+
+  const copy = (text: string, success: string) =>
+    act(async () => {
+      await copyText(text);
+    }, success);
+
+  const replace = async (file: File | undefined) => {
+    if (file === undefined) return;
+    await act(async () => {
+      const updated = await api.replaceContent(media.id, file);
+      show({ ...updated, uploader: media.uploader });
+      onChanged();
+    }, t('detail.replaced'));
+  };
+
+  const trash = async () => {
+    if (await act(() => api.trashMedia(media.id), t('detail.trashed', { name: media.name }))) {
+      onChanged();
+      onClose();
+    }
+  };
+
+  return (
+    <aside class="detail" aria-labelledby="detail-title">
+      <CloseButton onClose={onClose} />
+      <h2 id="detail-title" ref={heading} tabIndex={-1}>
+        {media.name}
+      </h2>
+      <div class="preview">
+        {isImage ? (
+          <img src={media.url} alt={media.alt} />
+        ) : (
+          <span class="file-badge" aria-hidden="true">
+            {badgeOf(media.mime)}
+          </span>
+        )}
+      </div>
+      <div aria-live="polite">
+        {message !== null && (
+          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
+            {message.text}
+          </p>
+        )}
+      </div>
+      <div class="detail-actions">
+        <button type="button" class="button-primary" onClick={() => void copy(media.url, t('detail.linkCopied'))}>
+          {t('detail.copyLink')}
+        </button>
+        {isImage && (
+          <button type="button" onClick={() => void copy(imageSnippet(media), t('detail.htmlCopied'))}>
+            {t('detail.copyHtml')}
+          </button>
+        )}
+        <a class="button" href={media.url} download={media.name}>
+          {t('detail.download')}
+        </a>
+      </div>
+      <dl class="facts">
+        <dt>{t('detail.originalWeight')}</dt>
+        <dd>{formatBytes(media.size)}</dd>
+        {media.rendition !== undefined && media.rendition !== null && (
+          <>
+            <dt>{t('detail.renditionWeight')}</dt>
+            <dd>{formatBytes(media.rendition.size)}</dd>
+          </>
+        )}
+        {media.width !== null && media.height !== null && (
+          <>
+            <dt>{t('detail.dimensions')}</dt>
+            <dd>{t('detail.pixels', { width: media.width, height: media.height })}</dd>
+          </>
+        )}
+        <dt>{t('detail.uploadedBy')}</dt>
+        <dd>{media.uploader?.email ?? t('detail.unknownUploader')}</dd>
+        <dt>{t('detail.uploadedOn')}</dt>
+        <dd>{formatDate(media.createdAt)}</dd>
+        <dt>{t('detail.link')}</dt>
+        <dd class="link-text">{media.url}</dd>
+      </dl>
+      <form class="stacked" onSubmit={(event) => void save(event)}>
+        <label for="detail-name">{t('detail.name')}</label>
+        <input id="detail-name" required maxLength={255} value={name} onInput={(event) => setName(event.currentTarget.value)} />
+        <label for="detail-alt">{t('detail.alt')}</label>
+        <textarea id="detail-alt" rows={2} maxLength={1000} aria-describedby="detail-alt-hint" value={alt} onInput={(event) => setAlt(event.currentTarget.value)} />
+        <p id="detail-alt-hint" class="hint">
+          {t('detail.altHint')}
+        </p>
+        <label for="detail-folder">{t('detail.folder')}</label>
+        <input id="detail-folder" list="detail-folders" maxLength={200} value={folder} onInput={(event) => setFolder(event.currentTarget.value)} />
+        <datalist id="detail-folders">
+          {folders.map((existing) => (
+            <option key={existing} value={existing} />
+          ))}
+        </datalist>
+        <label for="detail-visibility">{t('detail.visibility')}</label>
+        <select id="detail-visibility" value={visibility} onChange={(event) => setVisibility(event.currentTarget.value as Visibility)}>
+          <option value="public">{t('visibility.public')}</option>
+          <option value="private">{t('visibility.private')}</option>
+        </select>
+        <button type="submit" class="button-primary">
+          {t('detail.save')}
+        </button>
+      </form>
+      <div class="detail-actions secondary">
+        <button type="button" onClick={() => replacePicker.current?.click()}>
+          {t('detail.replace')}
+        </button>
+        <input
+          ref={replacePicker}
+          type="file"
+          class="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(event) => {
+            void replace(event.currentTarget.files?.[0]);
+            event.currentTarget.value = '';
+          }}
+        />
+        <button type="button" class="button-danger" onClick={() => void trash()}>
+          {t('detail.trash')}
+        </button>
+      </div>
+    </aside>
+  );
+}
+
+function CloseButton({ onClose }: { readonly onClose: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <button type="button" class="close button-quiet" onClick={onClose}>
+      {t('detail.close')}
+    </button>
+  );
+}
+
+export function badgeOf(mime: string): string {
+  if (mime === 'application/pdf') return 'PDF';
+  const subtype = mime.split('/')[1] ?? '';
+  return subtype.replace(/^vnd\..*\./, '').slice(0, 5).toUpperCase();
+}

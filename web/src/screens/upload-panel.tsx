@@ -1,0 +1,225 @@
+import Uppy, { type UppyFile } from '@uppy/core';
+import Tus from '@uppy/tus';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+
+import { currentCsrfToken, toApiError, type Media } from '../api';
+import { describeError } from '../errors';
+import { formatBytes } from '../formats';
+import { useTranslation } from '../i18n';
+import { hrefOf } from '../routes';
+
+type UploadMeta = { name: string; type: string; folder: string };
+type UploadBody = Record<string, never>;
+
+/** What the list shows for one file: its progress, or the media it became, or why it was refused. */
+interface FileState {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly percent: number;
+  readonly status: 'uploading' | 'done' | 'failed';
+  readonly error?: string;
+  readonly duplicate?: { readonly id: string; readonly name: string };
+}
+
+export interface UploadPanelProps {
+  readonly maxUploadBytes: number;
+  /** Folder given to new files: the folder being viewed, or '' for none. */
+  readonly folder: string;
+  readonly onUploaded: (media: Media) => void;
+}
+
+/**
+ * Sends files through the tus protocol with Uppy, so an upload cut by a network drop or a server restart
+ * resumes where it stopped. Each file shows its own progress and, when refused, the reason in plain words;
+ * the other files go on.
+ */
+export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelProps) {
+  const { t } = useTranslation();
+  const [files, setFiles] = useState<FileState[]>([]);
+  const [overall, setOverall] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
+  const uploaded = useRef(onUploaded);
+  uploaded.current = onUploaded;
+
+  const uppy = useMemo(() => createUppy(maxUploadBytes), [maxUploadBytes]);
+  useEffect(() => {
+    const update = (id: string, change: Partial<FileState>) =>
+      setFiles((current) => current.map((file) => (file.id === id ? { ...file, ...change } : file)));
+    const fileError = (file: UppyFile<UploadMeta, UploadBody> | undefined, error: unknown) => {
+      if (file !== undefined) update(file.id, { status: 'failed', ...explainFailure(file, error, maxUploadBytes) });
+    };
+
+    uppy.on('file-added', (file) => {
+      setFiles((current) => [...current, { id: file.id, name: file.name ?? '', size: file.size ?? 0, percent: 0, status: 'uploading' }]);
+    });
+    uppy.on('upload-progress', (file, progress) => {
+      if (file === undefined || progress.bytesTotal === null || progress.bytesTotal === 0) return;
+      update(file.id, { percent: Math.round((100 * progress.bytesUploaded) / progress.bytesTotal) });
+    });
+    uppy.on('progress', (percent) => setOverall(percent));
+    uppy.on('upload-success', (file, response) => {
+      if (file === undefined) return;
+      update(file.id, { status: 'done', percent: 100 });
+      const xhr = (response.body as { xhr?: XMLHttpRequest } | undefined)?.xhr;
+      try {
+        const media = JSON.parse(xhr?.responseText ?? '') as Media;
+        uploaded.current(media);
+      } catch {
+        uploaded.current({} as Media);
+      }
+    });
+    uppy.on('upload-error', (file, _error, response) => {
+      const xhr = (response?.body as { xhr?: XMLHttpRequest } | undefined)?.xhr;
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr?.responseText ?? '');
+      } catch {
+        body = null;
+      }
+      fileError(file, response === undefined ? _error : toApiError(response.status, body));
+    });
+    uppy.on('restriction-failed', (file) => {
+      if (file === undefined) return;
+      setFiles((current) => [
+        ...current,
+        { id: `${file.id}-refused`, name: file.name ?? '', size: file.size ?? 0, percent: 0, status: 'failed', error: t('upload.tooLarge', { limit: formatBytes(maxUploadBytes) }) },
+      ]);
+    });
+    return () => uppy.destroy();
+  }, [uppy]);
+
+  const add = (list: FileList | null) => {
+    if (list === null) return;
+    uppy.setMeta({ folder });
+    for (const file of Array.from(list)) {
+      try {
+        uppy.addFile({ name: file.name, type: file.type, data: file, source: 'local' });
+      } catch {
+        // A file that breaks a restriction was reported through 'restriction-failed'.
+      }
+    }
+  };
+
+  const finished = files.length > 0 && files.every((file) => file.status !== 'uploading');
+
+  return (
+    <section class="upload-panel" aria-labelledby="upload-title">
+      <h2 id="upload-title" class="visually-hidden">
+        {t('upload.title')}
+      </h2>
+      <div
+        class={dragging ? 'drop-zone dragging' : 'drop-zone'}
+        onDragOver={(event) => {
+          event.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(event) => {
+          event.preventDefault();
+          setDragging(false);
+          add(event.dataTransfer?.files ?? null);
+        }}
+        data-testid="drop-zone"
+      >
+        <p>{t('upload.dropHere')}</p>
+        <button type="button" class="button-primary" onClick={() => picker.current?.click()}>
+          {t('upload.choose')}
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          class="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(event) => {
+            add(event.currentTarget.files);
+            event.currentTarget.value = '';
+          }}
+        />
+        <p class="hint">{t('upload.limit', { limit: formatBytes(maxUploadBytes) })}</p>
+      </div>
+      {files.length > 0 && (
+        <div class="upload-list">
+          <div class="overall">
+            <label for="upload-overall">{finished ? t('upload.finished') : t('upload.overall')}</label>
+            <progress id="upload-overall" max={100} value={overall}>
+              {overall} %
+            </progress>
+            {finished && (
+              <button
+                type="button"
+                class="button-quiet"
+                onClick={() => {
+                  uppy.clear();
+                  setFiles([]);
+                  setOverall(0);
+                }}
+              >
+                {t('upload.clear')}
+              </button>
+            )}
+          </div>
+          <ul aria-live="polite">
+            {files.map((file) => (
+              <li key={file.id} class={`upload-item ${file.status}`} data-status={file.status}>
+                <span class="upload-name">{file.name}</span>
+                <span class="upload-size">{formatBytes(file.size)}</span>
+                {file.status === 'uploading' && (
+                  <progress max={100} value={file.percent} aria-label={t('upload.progressOf', { name: file.name })}>
+                    {file.percent} %
+                  </progress>
+                )}
+                {file.status === 'done' && <span class="success">{t('upload.done')}</span>}
+                {file.status === 'failed' && (
+                  <span class="error" role="alert">
+                    {file.error}
+                    {file.duplicate !== undefined && (
+                      <>
+                        {' '}
+                        <a href={hrefOf({ screen: 'library', mediaId: file.duplicate.id })}>{t('upload.openExisting')}</a>
+                      </>
+                    )}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
+  const uppy = new Uppy<UploadMeta, UploadBody>({ autoProceed: true, restrictions: { maxFileSize: maxUploadBytes } });
+  uppy.use(Tus, {
+    endpoint: '/api/v1/uploads',
+    headers: (): Record<string, string> => {
+      const token = currentCsrfToken();
+      return token === null ? {} : { 'x-csrf-token': token };
+    },
+    allowedMetaFields: ['name', 'type', 'folder'],
+    removeFingerprintOnSuccess: true,
+    // Enough retries to ride out a server restart or a short network drop.
+    retryDelays: [0, 1000, 2000, 4000, 8000, 15000, 30000],
+    onShouldRetry: (error, _attempt, _options, next) => {
+      const status = error.originalResponse?.getStatus() ?? 0;
+      // A refusal of the file itself will not change on retry; only network errors and 5xx, 423 and 429 may.
+      if (status >= 400 && status < 500 && status !== 423 && status !== 429) return false;
+      return next(error);
+    },
+  });
+  return uppy;
+}
+
+function explainFailure(file: UppyFile<UploadMeta, UploadBody>, error: unknown, maxUploadBytes: number): Pick<FileState, 'error' | 'duplicate'> {
+  const details = (error as { details?: Record<string, unknown> }).details ?? {};
+  const media = details.media as Media | undefined;
+  return {
+    error: describeError(error, { name: media?.name ?? file.name ?? '', limit: formatBytes(maxUploadBytes) }),
+    duplicate: media === undefined ? undefined : { id: media.id, name: media.name },
+  };
+}
