@@ -54,7 +54,13 @@ function Shell({ session, onSignedOut }: ShellProps) {
   // An editor who follows a link to an admin screen lands on the library instead.
   const screen: Route = !isAdmin && (route.screen === 'users' || route.screen === 'tokens') ? { screen: 'library' } : route;
 
+  const firstScreen = useRef(true);
+  // After a change of screen, focus moves to the new content, as a page load would; not on the first load.
   useEffect(() => {
+    if (firstScreen.current) {
+      firstScreen.current = false;
+      return;
+    }
     main.current?.focus();
   }, [screen.screen]);
 
