@@ -26,7 +26,8 @@ export interface UploadPanelProps {
   readonly maxUploadBytes: number;
   /** Folder given to new files: the folder being viewed, or '' for none. */
   readonly folder: string;
-  readonly onUploaded: (media: Media) => void;
+  /** Called after each file that became a media, so the library shows it. */
+  readonly onUploaded: () => void;
 }
 
 /**
@@ -59,26 +60,13 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
       update(file.id, { percent: Math.round((100 * progress.bytesUploaded) / progress.bytesTotal) });
     });
     uppy.on('progress', (percent) => setOverall(percent));
-    uppy.on('upload-success', (file, response) => {
+    uppy.on('upload-success', (file) => {
       if (file === undefined) return;
       update(file.id, { status: 'done', percent: 100 });
-      const xhr = (response.body as { xhr?: XMLHttpRequest } | undefined)?.xhr;
-      try {
-        const media = JSON.parse(xhr?.responseText ?? '') as Media;
-        uploaded.current(media);
-      } catch {
-        uploaded.current({} as Media);
-      }
+      uploaded.current();
     });
-    uppy.on('upload-error', (file, _error, response) => {
-      const xhr = (response?.body as { xhr?: XMLHttpRequest } | undefined)?.xhr;
-      let body: unknown = null;
-      try {
-        body = JSON.parse(xhr?.responseText ?? '');
-      } catch {
-        body = null;
-      }
-      fileError(file, response === undefined ? _error : toApiError(response.status, body));
+    uppy.on('upload-error', (file, error) => {
+      fileError(file, toUploadFailure(error));
     });
     uppy.on('restriction-failed', (file) => {
       if (file === undefined) return;
@@ -193,6 +181,47 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
   );
 }
 
+/** The HTTP answer that tus-js-client attaches to the errors it reports, when the server answered. */
+interface TusResponse {
+  getStatus(): number;
+  getBody(): string;
+}
+
+/** A copy of the server's answer, kept on the error object itself. */
+interface SavedAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+const SAVED_ANSWER = Symbol('saved answer');
+
+/**
+ * Copies the server's answer onto the error. Uppy 5 aborts the finished request before it reports the
+ * error, which empties the answer (status 0), so the copy must be taken while tus-js-client still decides
+ * whether to retry.
+ */
+function saveAnswer(error: unknown): void {
+  const response = (error as { originalResponse?: TusResponse | null }).originalResponse;
+  if (response === undefined || response === null) return;
+  (error as { [SAVED_ANSWER]?: SavedAnswer })[SAVED_ANSWER] = { status: response.getStatus(), body: response.getBody() };
+}
+
+/**
+ * Turns what Uppy reports into an ApiError when the server answered with one of Vitrail's JSON errors, so
+ * the message comes from the translation of its code; a failure without an answer is a network failure.
+ */
+function toUploadFailure(error: unknown): unknown {
+  const answer = (error as { [SAVED_ANSWER]?: SavedAnswer })[SAVED_ANSWER];
+  if (answer === undefined || answer.status === 0) return new TypeError('no answer from the server');
+  let body: unknown = null;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    body = null;
+  }
+  return toApiError(answer.status, body);
+}
+
 function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
   const uppy = new Uppy<UploadMeta, UploadBody>({ autoProceed: true, restrictions: { maxFileSize: maxUploadBytes } });
   uppy.use(Tus, {
@@ -206,6 +235,7 @@ function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
     // Enough retries to ride out a server restart or a short network drop.
     retryDelays: [0, 1000, 2000, 4000, 8000, 15000, 30000],
     onShouldRetry: (error, _attempt, _options, next) => {
+      saveAnswer(error);
       const status = error.originalResponse?.getStatus() ?? 0;
       // A refusal of the file itself will not change on retry; only network errors and 5xx, 423 and 429 may.
       if (status >= 400 && status < 500 && status !== 423 && status !== 429) return false;
