@@ -117,3 +117,20 @@ describe('users and tokens administration', () => {
     }
   });
 });
+
+describe('API documentation of the web interface routes', () => {
+  it('lists sessions, administration, folders and uploads', async () => {
+    const server = await startTestServer();
+    try {
+      const document = (await (await fetch(`${server.url}/api/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      assert.ok(document.paths['/api/v1/session']?.post);
+      assert.ok(document.paths['/api/v1/account/password']?.put);
+      assert.ok(document.paths['/api/v1/users/{id}']?.patch);
+      assert.ok(document.paths['/api/v1/tokens']?.post);
+      assert.ok(document.paths['/api/v1/folders']?.get);
+      assert.ok(document.paths['/api/v1/uploads']?.post);
+    } finally {
+      await server.close();
+    }
+  });
+});

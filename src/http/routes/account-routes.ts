@@ -44,7 +44,7 @@ const passwordProperty = { type: 'string', minLength: 1, maxLength: MAX_PASSWORD
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions): Promise<void> {
   const { accounts, authenticator } = options;
 
-  app.get('/api/v1/users', async (request) => {
+  app.get('/api/v1/users', { schema: { tags: ['administration'], summary: 'List users (admins)' } }, async (request) => {
     const principal = await authenticator.require(request);
     return { items: (await accounts.listUsers(principal)).map(toUserView) };
   });
@@ -53,6 +53,8 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/api/v1/users',
     {
       schema: {
+        tags: ['administration'],
+        summary: 'Add a user (admins)',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -72,6 +74,8 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/api/v1/users/:id',
     {
       schema: {
+        tags: ['administration'],
+        summary: 'Change the role, state or password of a user (admins)',
         params: idParams,
         body: {
           type: 'object',
@@ -87,7 +91,7 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     },
   );
 
-  app.get('/api/v1/tokens', async (request) => {
+  app.get('/api/v1/tokens', { schema: { tags: ['administration'], summary: 'List API tokens (admins)' } }, async (request) => {
     const principal = await authenticator.require(request);
     return { items: (await accounts.listTokens(principal)).map(toTokenView) };
   });
@@ -96,6 +100,8 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     '/api/v1/tokens',
     {
       schema: {
+        tags: ['administration'],
+        summary: 'Create an API token, returned once (admins)',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -111,7 +117,7 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', { schema: { params: idParams } }, async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', { schema: { tags: ['administration'], summary: 'Revoke an API token (admins)', params: idParams } }, async (request, reply) => {
     const principal = await authenticator.require(request);
     await accounts.revokeToken(principal, request.params.id);
     return reply.code(204).send();

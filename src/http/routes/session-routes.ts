@@ -59,19 +59,23 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     });
   };
 
-  app.post<{ Body: { email: string; password: string } }>('/api/v1/session', { schema: { body: credentialsBody } }, async (request, reply) => {
-    const opened = await sessions.signIn(request.body.email, request.body.password, request.ip).catch((error: unknown) => {
-      if (error instanceof VitrailError && error.code === 'VITRAIL_AUTH_TOO_MANY_ATTEMPTS') {
-        void reply.header('retry-after', String(Number(error.parameters.minutes) * 60));
-      }
-      throw error;
-    });
-    setSessionCookie(reply, opened.token);
-    const body: SessionBody = { user: userOf(opened.principal), csrfToken: opened.csrfToken, maxUploadBytes: options.maxUploadBytes };
-    return reply.code(201).send(body);
-  });
+  app.post<{ Body: { email: string; password: string } }>(
+    '/api/v1/session',
+    { schema: { tags: ['session'], summary: 'Sign in: sets the session cookie and returns the CSRF token', body: credentialsBody } },
+    async (request, reply) => {
+      const opened = await sessions.signIn(request.body.email, request.body.password, request.ip).catch((error: unknown) => {
+        if (error instanceof VitrailError && error.code === 'VITRAIL_AUTH_TOO_MANY_ATTEMPTS') {
+          void reply.header('retry-after', String(Number(error.parameters.minutes) * 60));
+        }
+        throw error;
+      });
+      setSessionCookie(reply, opened.token);
+      const body: SessionBody = { user: userOf(opened.principal), csrfToken: opened.csrfToken, maxUploadBytes: options.maxUploadBytes };
+      return reply.code(201).send(body);
+    },
+  );
 
-  app.get('/api/v1/session', async (request, reply) => {
+  app.get('/api/v1/session', { schema: { tags: ['session'], summary: 'The signed-in user, and the CSRF token of a cookie session' } }, async (request, reply) => {
     const cookie = request.cookies[SESSION_COOKIE];
     const session = request.headers.authorization === undefined && cookie !== undefined ? await sessions.authenticate(cookie) : null;
     if (session !== null && cookie !== undefined) {
@@ -85,7 +89,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     return body;
   });
 
-  app.delete('/api/v1/session', async (request, reply) => {
+  app.delete('/api/v1/session', { schema: { tags: ['session'], summary: 'Sign out: ends the session of the cookie' } }, async (request, reply) => {
     const principal = await authenticator.require(request);
     if (principal.sessionId === undefined) {
       throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'this request carries an API token, not a session cookie, so there is no session to end' });
@@ -98,7 +102,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
 
   app.put<{ Body: { currentPassword: string; newPassword: string } }>(
     '/api/v1/account/password',
-    { schema: { body: passwordChangeBody } },
+    { schema: { tags: ['session'], summary: 'Change one own password; ends the other sessions', body: passwordChangeBody } },
     async (request, reply) => {
       const principal = await authenticator.require(request);
       await options.accounts.changeOwnPassword(principal, request.body.currentPassword, request.body.newPassword);

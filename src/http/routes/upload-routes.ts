@@ -24,6 +24,7 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRoutesOp
       method: ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'],
       url,
       exposeHeadRoute: false,
+      schema: { tags: ['uploads'], summary: 'Resumable upload through the tus 1.0 protocol; a finished upload answers with the media' },
       handler: async (request, reply) => {
         const principal = await options.authenticator.require(request);
         reply.hijack();
