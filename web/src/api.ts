@@ -32,8 +32,26 @@ export interface Media {
   readonly updatedAt: string;
   readonly trashedAt: string | null;
   readonly uploader?: { readonly id: string; readonly email: string } | null;
-  /** Weight in bytes of the rendition served to readers, when the server makes one. */
-  readonly rendition?: { readonly size: number; readonly width?: number; readonly height?: number } | null;
+  /**
+   * The mail-ready rendition that the public URL serves instead of an image's original. Servers that make
+   * no renditions leave the field out; null means this media has none.
+   */
+  readonly rendition?: { readonly size: number; readonly width: number | null; readonly height: number | null } | null;
+  /** API path of a small image for the grid, on servers that make thumbnails. */
+  readonly thumbnailPath?: string | null;
+}
+
+/** Where the grid's image of a media comes from: its thumbnail when the server made one. */
+export function thumbnailOf(media: Media): string {
+  return media.thumbnailPath ?? media.url;
+}
+
+/**
+ * Where to download the bytes as uploaded. A server that makes renditions serves them at the public URL and
+ * the original at /original; without renditions, the public URL serves the original itself.
+ */
+export function originalUrlOf(media: Media): string {
+  return 'rendition' in media ? `/api/v1/media/${encodeURIComponent(media.id)}/original` : media.url;
 }
 
 export interface MediaPage {

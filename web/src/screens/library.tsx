@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 
-import { api, type FolderCount, type Media, type MediaKind, type MediaSort, type Session } from '../api';
+import { api, thumbnailOf, type FolderCount, type Media, type MediaKind, type MediaSort, type Session } from '../api';
 import { describeError } from '../errors';
 import { formatBytes } from '../formats';
 import { useTranslation } from '../i18n';
@@ -131,7 +131,7 @@ export function LibraryScreen({ session, openMediaId }: LibraryScreenProps) {
                   <a class="tile" href={hrefOf({ screen: 'library', mediaId: media.id })} aria-current={media.id === openMediaId ? 'true' : undefined}>
                     <span class="thumb">
                       {media.mime.startsWith('image/') ? (
-                        <img src={media.url} alt="" loading="lazy" />
+                        <img src={thumbnailOf(media)} alt="" loading="lazy" />
                       ) : (
                         <span class="file-badge" aria-hidden="true">
                           {badgeOf(media.mime)}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import { api, type Media, type Visibility } from '../api';
+import { api, originalUrlOf, type Media, type Visibility } from '../api';
 import { describeError } from '../errors';
 import { formatBytes, formatDate } from '../formats';
 import { useTranslation } from '../i18n';
@@ -145,7 +145,7 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
             {t('detail.copyHtml')}
           </button>
         )}
-        <a class="button" href={media.url} download={media.name}>
+        <a class="button" href={originalUrlOf(media)} download={media.name}>
           {t('detail.download')}
         </a>
       </div>
