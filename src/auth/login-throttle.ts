@@ -10,8 +10,8 @@ export interface LoginLimits {
 }
 
 /**
- * Five wrong passwords per account stop a guesser without locking out someone who mistypes a few times;
- * an address gets more room because a parish office may share one public IP address.
+ * Five wrong passwords per account stop a guesser without locking out someone who mistypes a few times.
+ * An address gets more room because a parish office may share one public IP address.
  */
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
 

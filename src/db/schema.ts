@@ -210,7 +210,7 @@ export interface SessionsTable {
 
 export interface LoginFailuresTable {
   id: Generated<number>;
-  /** What the failure counts against: `account:<e-mail>` or `address:<IP address>`. */
+  /** Subject the failure counts against: `account:<e-mail>` or `address:<IP address>`. */
   subject: string;
   failed_at: string;
 }

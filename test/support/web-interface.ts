@@ -9,8 +9,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 export const SCREENSHOT_DIRECTORY = path.resolve('test-output', 'screenshots');
 
 /**
- * Opens a browser context on the test server, in French unless told otherwise. The context bypasses the
- * page's Content-Security-Policy only so axe-core can be injected; the server still sends the policy.
+ * Opens a browser context on the test server, in French unless another locale is given. The context
+ * bypasses the page's Content-Security-Policy only so axe-core can be injected. The server still sends it.
  */
 export async function openContext(browser: Browser, baseURL: string, locale = 'fr-FR'): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL, locale, bypassCSP: true, viewport: { width: 1280, height: 860 } });

@@ -41,14 +41,14 @@ export interface Media {
   readonly thumbnailPath?: string | null;
 }
 
-/** Where the grid's image of a media comes from: its thumbnail when the server made one. */
+/** Returns the URL of a media's image in the grid: its thumbnail when the server made one. */
 export function thumbnailOf(media: Media): string {
   return media.thumbnailPath ?? media.url;
 }
 
 /**
- * Where to download the bytes as uploaded. A server that makes renditions serves them at the public URL and
- * the original at /original; without renditions, the public URL serves the original itself.
+ * Returns the URL of the bytes as uploaded. A server that makes renditions serves them at the public URL and
+ * the original at /original. Without renditions, the public URL serves the original itself.
  */
 export function originalUrlOf(media: Media): string {
   return 'rendition' in media ? `/api/v1/media/${encodeURIComponent(media.id)}/original` : media.url;
@@ -81,7 +81,7 @@ export interface ApiToken {
   readonly revokedAt: string | null;
 }
 
-/** An error answer of the API: its stable code drives the message shown, in the user's language. */
+/** An error response of the API. Its stable code selects the message shown, in the user's language. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,

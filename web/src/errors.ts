@@ -3,8 +3,8 @@ import i18next from 'i18next';
 import { ApiError } from './api';
 
 /**
- * The message to show for a failed call: the translation of the error's code when there is one, so a
- * French user reads French; else the server's own message, which is in English; else a generic one.
+ * Returns the message to show for a failed call. It is the translation of the error's code when there is
+ * one, so a French user reads French. Otherwise it is the server's own message, in English, or a generic one.
  */
 export function describeError(error: unknown, values: Record<string, unknown> = {}): string {
   if (error instanceof ApiError) {

@@ -9,7 +9,7 @@ export const LANGUAGES: readonly Language[] = ['fr', 'en'];
 
 const STORAGE_KEY = 'vitrail.language';
 
-/** The user's choice if they made one, else the first of the browser's languages we have, else French. */
+/** Picks the user's saved choice, else the first browser language the interface has, else French. */
 function initialLanguage(): Language {
   const stored = localStorage.getItem(STORAGE_KEY);
   if (stored === 'fr' || stored === 'en') return stored;

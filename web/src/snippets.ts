@@ -16,7 +16,7 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** An <img> element to paste into a mail: src, alt and, when known, width and height for a 600 px column. */
+/** Builds an <img> element to paste into a mail: src, alt and, when known, width and height for a 600 px column. */
 export function imageSnippet(media: Pick<Media, 'url' | 'alt' | 'width' | 'height'>): string {
   const attributes = [`src="${escapeAttribute(media.url)}"`, `alt="${escapeAttribute(media.alt)}"`];
   if (media.width !== null && media.height !== null) {
@@ -40,6 +40,6 @@ export async function copyText(text: string): Promise<void> {
     area.select();
     const copied = document.execCommand('copy');
     area.remove();
-    if (!copied) throw new Error('copy refused by the browser');
+    if (!copied) throw new Error('the browser rejected the copy command');
   }
 }

@@ -12,9 +12,9 @@ export interface UploadRoutesOptions {
 export const RESUMABLE_UPLOADS_PATH = '/api/v1/uploads';
 
 /**
- * The tus endpoint. Fastify authenticates the request (and checks the CSRF token of a session), then hands
- * the raw request to the tus server, which reads the body itself: the content type parser below leaves the
- * stream untouched.
+ * Serves the tus endpoint. Fastify authenticates the request and checks the CSRF token of a session, then
+ * hands the raw request to the tus server, which reads the body itself. The content type parser below
+ * leaves the stream untouched for it.
  */
 export async function uploadRoutes(app: FastifyInstance, options: UploadRoutesOptions): Promise<void> {
   app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));

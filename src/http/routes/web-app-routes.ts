@@ -27,13 +27,13 @@ const CONTENT_SECURITY_POLICY = [
 
 /**
  * Serves the single-page interface at `/`. File names under assets/ carry a content hash, so they are
- * cached for good; index.html is revalidated on every visit so a new release shows at once.
+ * cached for good. index.html is revalidated on every visit, so a new release shows at once.
  */
 export async function webAppRoutes(app: FastifyInstance, options: WebAppRoutesOptions): Promise<void> {
   try {
     await access(`${options.root}/index.html`);
   } catch {
-    app.log.warn({ root: options.root }, 'the web interface is not built, so / answers 404: run "npm run build"');
+    app.log.warn({ root: options.root }, 'the web interface is not built, so / returns 404: run "npm run build"');
     return;
   }
   await app.register(fastifyStatic, {

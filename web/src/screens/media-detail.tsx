@@ -13,7 +13,7 @@ export interface MediaDetailProps {
   readonly onClose: () => void;
 }
 
-/** The detail panel of one media: preview, facts, links to copy, and the changes an editor makes. */
+/** Shows one media: preview, facts, links to copy, and the changes an editor makes. */
 export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetailProps) {
   const { t } = useTranslation();
   const [media, setMedia] = useState<Media | null>(null);

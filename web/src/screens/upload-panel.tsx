@@ -11,7 +11,7 @@ import { hrefOf } from '../routes';
 type UploadMeta = { name: string; type: string; folder: string };
 type UploadBody = Record<string, never>;
 
-/** What the list shows for one file: its progress, or the media it became, or why it was refused. */
+/** State of one file in the list: its progress, or the media it became, or why it was rejected. */
 interface FileState {
   readonly id: string;
   readonly name: string;
@@ -181,13 +181,13 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
   );
 }
 
-/** The HTTP answer that tus-js-client attaches to the errors it reports, when the server answered. */
+/** The HTTP response that tus-js-client attaches to the errors it reports, when the server responded. */
 interface TusResponse {
   getStatus(): number;
   getBody(): string;
 }
 
-/** A copy of the server's answer, kept on the error object itself. */
+/** A copy of the server's response, kept on the error object itself. */
 interface SavedAnswer {
   readonly status: number;
   readonly body: string;
@@ -196,9 +196,9 @@ interface SavedAnswer {
 const SAVED_ANSWER = Symbol('saved answer');
 
 /**
- * Copies the server's answer onto the error. Uppy 5 aborts the finished request before it reports the
- * error, which empties the answer (status 0), so the copy must be taken while tus-js-client still decides
- * whether to retry.
+ * Copies the server's response onto the error. Uppy 5 aborts the finished request before it reports the
+ * error, which empties the response (status 0), so the copy is taken while tus-js-client decides whether
+ * to retry.
  */
 function saveAnswer(error: unknown): void {
   const response = (error as { originalResponse?: TusResponse | null }).originalResponse;
@@ -207,19 +207,19 @@ function saveAnswer(error: unknown): void {
 }
 
 /**
- * Turns what Uppy reports into an ApiError when the server answered with one of Vitrail's JSON errors, so
- * the message comes from the translation of its code; a failure without an answer is a network failure.
+ * Turns what Uppy reports into an ApiError when the server responded with one of Vitrail's JSON errors, so
+ * the message comes from the translation of its code. A failure without a response is a network failure.
  */
 function toUploadFailure(error: unknown): unknown {
-  const answer = (error as { [SAVED_ANSWER]?: SavedAnswer })[SAVED_ANSWER];
-  if (answer === undefined || answer.status === 0) return new TypeError('no answer from the server');
+  const saved = (error as { [SAVED_ANSWER]?: SavedAnswer })[SAVED_ANSWER];
+  if (saved === undefined || saved.status === 0) return new TypeError('no response from the server');
   let body: unknown = null;
   try {
-    body = JSON.parse(answer.body);
+    body = JSON.parse(saved.body);
   } catch {
     body = null;
   }
-  return toApiError(answer.status, body);
+  return toApiError(saved.status, body);
 }
 
 function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
