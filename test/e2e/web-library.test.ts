@@ -138,12 +138,36 @@ describe('web interface, library', () => {
     assert.equal((await fetch(link)).status, 200);
   });
 
+  it('deletes for good from the trash', async () => {
+    await page.getByRole('link', { name: 'Médiathèque' }).click();
+    await page.getByRole('link', { name: /Vitrail nord\.jpg/ }).click();
+    const panel = page.getByRole('complementary');
+    const link = (await panel.locator('.link-text').innerText()).trim();
+    await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
+    await page.getByRole('link', { name: 'Corbeille' }).click();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Supprimer définitivement Vitrail nord.jpg' }).click();
+    await page.getByText('« Vitrail nord.jpg » est supprimé définitivement.').waitFor();
+    assert.equal((await fetch(link)).status, 404);
+    const rows = await server.server.vitrail.db.selectFrom('media').select('name').execute();
+    assert.deepEqual(rows.map((row) => row.name), ['Procession du 15 août.jpg']);
+  });
+
   it('shows the users and tokens screens to an admin', async () => {
     await page.getByRole('link', { name: 'Utilisateurs' }).click();
     await page.getByRole('heading', { name: 'Utilisateurs' }).waitFor();
     await page.locator('.row-title', { hasText: 'editor@example.org' }).waitFor();
     await assertNoSeriousViolations(page, 'users');
     await saveScreenshot(page, '05-utilisateurs');
+
+    await page.getByLabel('Adresse e-mail').fill('benevole@example.org');
+    await page.getByLabel('Mot de passe provisoire').fill('une phrase assez longue');
+    await page.getByRole('button', { name: 'Ajouter', exact: true }).click();
+    await page.getByText('benevole@example.org peut maintenant se connecter.').waitFor();
+    await page.getByRole('button', { name: 'Désactiver benevole@example.org' }).click();
+    await page.getByRole('button', { name: 'Réactiver benevole@example.org' }).waitFor();
+    const disabled = await server.server.vitrail.users.requireUser('benevole@example.org');
+    assert.notEqual(disabled.disabled_at, null);
 
     await page.getByRole('link', { name: "Jetons d'API" }).click();
     await page.getByLabel('Nom du jeton').fill('CiviCRM de la paroisse');
@@ -153,6 +177,11 @@ describe('web interface, library', () => {
     assert.equal((await fetch(`${server.url}/api/v1/media`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
     await assertNoSeriousViolations(page, 'tokens');
     await saveScreenshot(page, '06-jetons');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Révoquer CiviCRM de la paroisse' }).click();
+    await page.getByText('Le jeton « CiviCRM de la paroisse » est révoqué.').waitFor();
+    assert.equal((await fetch(`${server.url}/api/v1/media`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
   });
 
   it('shows the account screen', async () => {
