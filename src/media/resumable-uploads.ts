@@ -128,6 +128,11 @@ export class ResumableUploads {
       );
       this.options.logger.info({ uploadId: upload.id, mediaId: row.id }, 'resumable upload finished');
       return { status_code: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(this.options.viewMedia(row)) };
+    } catch (error) {
+      const code = error instanceof DuplicateUpload ? error.error.code : error instanceof VitrailError ? error.code : undefined;
+      if (code === undefined) this.options.logger.error({ err: error, uploadId: upload.id }, 'finishing a resumable upload failed');
+      else this.options.logger.info({ uploadId: upload.id, userId: principal.userId, code }, 'resumable upload rejected');
+      throw error;
     } finally {
       await this.store.remove(upload.id).catch(() => this.store.configstore.delete(upload.id));
     }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import sharp from 'sharp';
 
 import { sessionHeaders, signIn } from '../support/sessions.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
-import { countMediaRows, MINIMAL_PDF, stagingLeftovers } from '../support/uploads.js';
+import { countMediaRows, eventually, MINIMAL_PDF, stagingLeftovers } from '../support/uploads.js';
 
 const TUS = { 'tus-resumable': '1.0.0' };
 
@@ -161,6 +163,30 @@ describe('resumable uploads (tus)', () => {
     assert.equal(media.name, 'reprise.pdf');
     assert.equal(media.size, content.length);
     await second.close();
+  });
+
+  it('deletes an abandoned upload after a day', async () => {
+    const env = { VITRAIL_DATA_DIR: server.dataDir, VITRAIL_MAX_UPLOAD_BYTES: String(64 * 1024) };
+    const first = await startTestServerOn(env, 'abandoned');
+    const creation = await fetch(`${first.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, ...bearer(first.token), 'upload-length': '5000', 'upload-metadata': metadata({ filename: 'oublie.pdf' }) },
+    });
+    const id = (creation.headers.get('location') ?? '').split('/').pop() ?? '';
+    await first.close();
+
+    const directory = path.join(server.dataDir, 'tmp', 'resumable');
+    const infoPath = path.join(directory, `${id}.json`);
+    const info = JSON.parse(await readFile(infoPath, 'utf8')) as { creation_date: string };
+    info.creation_date = new Date(Date.now() - 25 * 60 * 60_000).toISOString();
+    await writeFile(infoPath, JSON.stringify(info));
+
+    const second = await startTestServerOn(env, 'abandoned');
+    try {
+      await eventually(async () => !(await readdir(directory)).some((entry) => entry.startsWith(id)));
+    } finally {
+      await second.close();
+    }
   });
 });
 
