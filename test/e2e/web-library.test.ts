@@ -230,6 +230,18 @@ describe('web interface, library', () => {
     await page.getByRole('complementary').waitFor({ state: 'detached' });
   });
 
+  it('follows an English browser', async () => {
+    const englishContext = await openContext(browser, server.url, 'en-US');
+    try {
+      const englishPage = await englishContext.newPage();
+      await englishPage.goto('/');
+      await englishPage.getByRole('button', { name: 'Sign in' }).waitFor();
+      assert.equal(await englishPage.getAttribute('html', 'lang'), 'en');
+    } finally {
+      await englishContext.close();
+    }
+  });
+
   it('hides the admin screens from an editor', async () => {
     const editorContext = await openContext(browser, server.url);
     try {
