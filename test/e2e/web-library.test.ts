@@ -121,12 +121,18 @@ describe('web interface, library', () => {
     assert.equal((await fetch(newLink)).status, 200);
   });
 
-  it('moves to the trash, then restores', async () => {
+  it('moves to the trash after a warning, then restores', async () => {
     const panel = page.getByRole('complementary');
     const link = (await panel.locator('.link-text').innerText()).trim();
+    // The link was fetched anonymously above, so the server asks for a confirmation, which the page requests.
+    const warning = page.waitForEvent('dialog');
     await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
+    const dialog = await warning;
+    assert.match(dialog.message(), /Des lecteurs ont ouvert ce fichier ces derniers jours/);
+    await dialog.accept();
     await page.getByRole('complementary').waitFor({ state: 'detached' });
-    assert.equal((await fetch(link)).status, 404);
+    // A trashed media answers 410 Gone, so mail clients and proxies stop asking.
+    assert.equal((await fetch(link)).status, 410);
 
     await page.getByRole('link', { name: 'Corbeille' }).click();
     await page.getByRole('heading', { name: 'Corbeille' }).waitFor();
@@ -144,11 +150,12 @@ describe('web interface, library', () => {
     const panel = page.getByRole('complementary');
     const link = (await panel.locator('.link-text').innerText()).trim();
     await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
+    await page.getByRole('complementary').waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Corbeille' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Supprimer définitivement Vitrail nord.jpg' }).click();
     await page.getByText('« Vitrail nord.jpg » est supprimé définitivement.').waitFor();
-    assert.equal((await fetch(link)).status, 404);
+    assert.equal((await fetch(link)).status, 410);
     const rows = await server.server.vitrail.db.selectFrom('media').select('name').execute();
     assert.deepEqual(rows.map((row) => row.name), ['Procession du 15 août.jpg']);
   });

@@ -162,11 +162,13 @@ export const api = {
   listMedia: (query: MediaQuery) => request<MediaPage>('GET', `/api/v1/media?${mediaSearch(query)}`),
   getMedia: (id: string) => request<Media>('GET', `/api/v1/media/${encodeURIComponent(id)}`),
   listFolders: () => request<{ items: FolderCount[] }>('GET', '/api/v1/folders'),
-  updateMedia: (id: string, changes: Partial<Pick<Media, 'name' | 'alt' | 'visibility' | 'folder'>>) =>
-    request<Media>('PATCH', `/api/v1/media/${encodeURIComponent(id)}`, changes),
-  trashMedia: (id: string) => request<Media>('DELETE', `/api/v1/media/${encodeURIComponent(id)}`),
+  /** `confirm` goes ahead although readers fetched the media lately (VITRAIL_MEDIA_RECENTLY_FETCHED otherwise). */
+  updateMedia: (id: string, changes: Partial<Pick<Media, 'name' | 'alt' | 'visibility' | 'folder'>>, confirm = false) =>
+    request<Media>('PATCH', `/api/v1/media/${encodeURIComponent(id)}${confirm ? '?confirm=true' : ''}`, changes),
+  trashMedia: (id: string, confirm = false) =>
+    request<Media>('DELETE', `/api/v1/media/${encodeURIComponent(id)}${confirm ? '?confirm=true' : ''}`),
   restoreMedia: (id: string) => request<Media>('POST', `/api/v1/media/${encodeURIComponent(id)}/restore`),
-  deleteForGood: (id: string) => request<void>('DELETE', `/api/v1/media/${encodeURIComponent(id)}?permanent=true`),
+  deleteForGood: (id: string) => request<unknown>('DELETE', `/api/v1/media/${encodeURIComponent(id)}?permanent=true&confirm=true`),
   replaceContent: (id: string, file: File) => {
     const form = new FormData();
     form.append('file', file, file.name);

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import { api, originalUrlOf, type Media, type Visibility } from '../api';
+import { api, ApiError, originalUrlOf, type Media, type Visibility } from '../api';
 import { describeError } from '../errors';
 import { formatBytes, formatDate } from '../formats';
-import { useTranslation } from '../i18n';
+import { t, useTranslation } from '../i18n';
 import { copyText, imageSnippet } from '../snippets';
 
 export interface MediaDetailProps {
@@ -87,7 +87,8 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
       return;
     }
     await act(async () => {
-      const updated = await api.updateMedia(media.id, changes);
+      const updated = await withConfirmation((confirm) => api.updateMedia(media.id, changes, confirm));
+      if (updated === null) return;
       show({ ...updated, uploader: media.uploader });
       onChanged();
     }, t('detail.saved'));
@@ -108,7 +109,11 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
   };
 
   const trash = async () => {
-    if (await act(() => api.trashMedia(media.id), t('detail.trashed', { name: media.name }))) {
+    let trashed = false;
+    await act(async () => {
+      trashed = (await withConfirmation((confirm) => api.trashMedia(media.id, confirm))) !== null;
+    }, t('detail.trashed', { name: media.name }));
+    if (trashed) {
       onChanged();
       onClose();
     }
@@ -216,6 +221,21 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
       </div>
     </aside>
   );
+}
+
+/**
+ * Runs a change that the server refuses with VITRAIL_MEDIA_RECENTLY_FETCHED when readers fetched the media
+ * lately, because it would break mails already sent. The user is asked, and the change runs again with
+ * confirmation if they agree. Returns null when they decline.
+ */
+async function withConfirmation<T>(change: (confirm: boolean) => Promise<T>): Promise<T | null> {
+  try {
+    return await change(false);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'VITRAIL_MEDIA_RECENTLY_FETCHED') throw error;
+    if (!confirm(t('detail.confirmFetched'))) return null;
+    return change(true);
+  }
 }
 
 function CloseButton({ onClose }: { readonly onClose: () => void }) {
