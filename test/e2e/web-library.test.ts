@@ -222,6 +222,7 @@ describe('web interface, library', () => {
     await page.goto('/#/');
     await page.reload();
     await page.getByRole('heading', { name: 'Médiathèque' }).waitFor();
+    await page.locator('.grid .tile').first().waitFor();
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Aller au contenu');
     // Tabs through the navigation, the tools, the upload button and the filters to the first tile.

@@ -81,7 +81,9 @@ describe('web interface, interrupted upload', () => {
     assert.ok(partial.length > 0, 'the partial upload stays on disk across the restart');
     server = await start(port);
 
-    await page.locator('.upload-item[data-status=done]').waitFor({ timeout: 60_000 });
+    const item = page.locator('.upload-item:not([data-status=uploading])');
+    await item.waitFor({ timeout: 60_000 });
+    assert.equal(await item.getAttribute('data-status'), 'done', `the upload ended with: ${await item.innerText()}`);
     await context.close();
 
     const uploadUrls = new Set(patches.map((patch) => patch.url));

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { MINIMAL_PDF, rawMultipart, upload } from '../support/uploads.js';
+import { MINIMAL_PDF, rawMultipart, stagingLeftovers, upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 
 /** Inputs per fuzz target: bounded in CI, raised by `npm run test:long` (VITRAIL_FUZZ_ITERATIONS). */
@@ -43,7 +41,7 @@ describe('fuzzing', () => {
       assert.ok(response.status < 500, `status ${response.status} for body ${JSON.stringify(body.toString('latin1'))}`);
       await response.arrayBuffer();
     }
-    assert.deepEqual(await readdir(path.join(server.dataDir, 'tmp')), []);
+    assert.deepEqual(await stagingLeftovers(server), []);
   });
 
   it('never answers 5xx to random Range and conditional headers', async () => {

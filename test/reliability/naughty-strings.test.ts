@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { cleanFileName, hasUsableName } from '../../src/media/file-names.js';
-import { MINIMAL_PDF, rawMultipart, upload } from '../support/uploads.js';
+import { MINIMAL_PDF, rawMultipart, stagingLeftovers, upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 
 /** The Big List of Naughty Strings: names, scripts, SQL, Unicode oddities that break naive code. */
@@ -71,7 +71,7 @@ describe('naughty strings', () => {
       await served.arrayBuffer();
     }
     assert.deepEqual((await readdir(server.dataDir)).sort(), ['blobs', 'tmp', 'vitrail.db', 'vitrail.db-shm', 'vitrail.db-wal']);
-    assert.deepEqual(await readdir(path.join(server.dataDir, 'tmp')), []);
+    assert.deepEqual(await stagingLeftovers(server), []);
   });
 
   it('renames to each and reads it back exactly', async () => {

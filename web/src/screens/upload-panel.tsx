@@ -2,7 +2,7 @@ import Uppy, { type UppyFile } from '@uppy/core';
 import Tus from '@uppy/tus';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
-import { currentCsrfToken, toApiError, type Media } from '../api';
+import { ApiError, currentCsrfToken, toApiError, type Media } from '../api';
 import { describeError } from '../errors';
 import { formatBytes } from '../formats';
 import { useTranslation } from '../i18n';
@@ -236,9 +236,10 @@ function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
     retryDelays: [0, 1000, 2000, 4000, 8000, 15000, 30000],
     onShouldRetry: (error, _attempt, _options, next) => {
       saveAnswer(error);
-      const status = error.originalResponse?.getStatus() ?? 0;
-      // A refusal of the file itself will not change on retry; only network errors and 5xx, 423 and 429 may.
-      if (status >= 400 && status < 500 && status !== 423 && status !== 429) return false;
+      // A Vitrail error rejects the file itself, which no retry changes. Other failures, such as a tus
+      // offset conflict after a restart, a 5xx or a network error, follow tus-js-client's own rule.
+      const failure = toUploadFailure(error);
+      if (failure instanceof ApiError && failure.code.startsWith('VITRAIL_')) return false;
       return next(error);
     },
   });
