@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { BlobInfo, BlobStore } from '../storage/blob-store.js';
 import { isNotFound } from '../storage/local-blob-store.js';
+import { RESUMABLE_DIRECTORY } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
 import { isBlobReferenced, listReferencedBlobs, type ReferencedBlob } from './blob-references.js';
 
@@ -162,7 +163,8 @@ async function checkStaging(request: CheckRequest): Promise<Finding[]> {
     throw error;
   }
   const findings: Finding[] = [];
-  for (const entry of entries) {
+  // Resumable uploads outlive restarts on purpose and expire on their own schedule, so they are no leftovers.
+  for (const entry of entries.filter((name) => name !== RESUMABLE_DIRECTORY)) {
     const file = path.join(request.stagingDir, entry);
     let modified: Date;
     try {

@@ -98,12 +98,15 @@ describe('vitrail check', () => {
     await writeFile(youngLeftover, 'in progress');
     const old = new Date(Date.now() - 7 * HOUR_MS);
     await utimes(oldLeftover, old, old);
+    // Resumable uploads survive restarts on purpose and expire on their own, however old their directory.
+    await utimes(path.join(server.dataDir, 'tmp', 'resumable'), old, old);
 
     const before = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
     assert.equal(before.code, 1);
     assert.match(before.stdout, new RegExp(`TO REPAIR .*blob-orphan .*${oldOrphan}`));
     assert.match(before.stdout, new RegExp(`IN FLIGHT .*blob-orphan .*${youngOrphan}`));
     assert.match(before.stdout, /TO REPAIR .*staging-leftover .*old\.part/);
+    assert.doesNotMatch(before.stdout, /staging-leftover .*resumable/);
 
     const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
     assert.equal(repair.code, 0, repair.stdout);
@@ -112,6 +115,7 @@ describe('vitrail check', () => {
     assert.notEqual(await server.server.vitrail.blobs.stat(youngOrphan), null);
     await assert.rejects(stat(oldLeftover), { code: 'ENOENT' });
     assert.ok((await stat(youngLeftover)).isFile());
+    assert.ok((await stat(path.join(server.dataDir, 'tmp', 'resumable'))).isDirectory());
     await unlink(youngLeftover);
   });
 });

@@ -63,7 +63,8 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     '/api/v1/session',
     { schema: { tags: ['session'], summary: 'Sign in: sets the session cookie and returns the CSRF token', body: credentialsBody } },
     async (request, reply) => {
-      // NOTE: Fastify's trustProxy is off, so behind a reverse proxy every sign-in counts against the proxy's address.
+      // request.ip is the client's address only when VITRAIL_TRUST_PROXY names the reverse proxy; otherwise
+      // every sign-in through the proxy counts against the proxy's own address.
       const opened = await sessions.signIn(request.body.email, request.body.password, request.ip).catch((error: unknown) => {
         if (error instanceof VitrailError && error.code === 'VITRAIL_AUTH_TOO_MANY_ATTEMPTS') {
           void reply.header('retry-after', String(Number(error.parameters.minutes) * 60));
