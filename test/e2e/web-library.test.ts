@@ -125,11 +125,15 @@ describe('web interface, library', () => {
     const panel = page.getByRole('complementary');
     const link = (await panel.locator('.link-text').innerText()).trim();
     // The link was fetched anonymously above, so the server asks for a confirmation, which the page requests.
-    const warning = page.waitForEvent('dialog');
+    // The dialog is accepted from its event, since it may open before click() returns.
+    let warning = '';
+    page.once('dialog', (dialog) => {
+      warning = dialog.message();
+      void dialog.accept();
+    });
     await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
-    const dialog = await warning;
-    assert.match(dialog.message(), /Des lecteurs ont ouvert ce fichier ces derniers jours/);
-    await dialog.accept();
+    await page.getByRole('complementary').waitFor({ state: 'detached' });
+    assert.match(warning, /Des lecteurs ont ouvert ce fichier ces derniers jours/);
     await page.getByRole('complementary').waitFor({ state: 'detached' });
     // A trashed media answers 410 Gone, so mail clients and proxies stop asking.
     assert.equal((await fetch(link)).status, 410);
@@ -233,7 +237,7 @@ describe('web interface, library', () => {
     }
     assert.ok(reached.includes('tile'), 'the first tile of the grid is reachable with Tab');
     await page.keyboard.press('Enter');
-    await page.getByRole('complementary').waitFor();
+    await page.locator('#detail-title').waitFor();
     await page.keyboard.press('Escape');
     await page.getByRole('complementary').waitFor({ state: 'detached' });
   });
