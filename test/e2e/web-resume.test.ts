@@ -10,7 +10,8 @@ import type { Browser } from 'playwright-core';
 
 import { loadSettings } from '../../src/config/settings.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { dropFiles, launchChromium, openContext, signInThroughForm } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
+import { dropFiles, openContext, signInThroughForm } from '../support/web-interface.js';
 import { TEST_PASSWORD } from '../support/test-server.js';
 import { MINIMAL_PDF } from '../support/uploads.js';
 
