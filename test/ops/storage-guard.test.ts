@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkIntegrity } from '../../src/ops/integrity-check.js';
 import { systemClock } from '../../src/time/clock.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { countMediaRows, upload } from '../support/uploads.js';
+import { countMediaRows, stagingLeftovers, upload } from '../support/uploads.js';
 
 function pdf(size: number): Buffer {
   return Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(size), Buffer.from('\n%%EOF\n')]);
@@ -89,7 +89,7 @@ describe('uploads on a small full file system', { skip: tmpfsUnavailable() }, ()
     const refused = await upload(server, { name: 'trop.pdf', content: pdf(2 * 1024 * 1024) });
     assert.equal(refused.status, 507);
     assert.equal(await errorCode(refused), 'VITRAIL_STORAGE_FULL');
-    assert.deepEqual(await readdir(path.join(server.dataDir, 'tmp')), []);
+    assert.deepEqual(await stagingLeftovers(server), []);
     await rm(filler());
 
     const vitrail = server.server.vitrail;
@@ -123,7 +123,7 @@ describe('storage quotas', () => {
     const body = (await refused.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'VITRAIL_USER_QUOTA_EXCEEDED');
     assert.match(body.error.message, /quota of 150 KiB \(153600 bytes\)/);
-    assert.deepEqual(await readdir(path.join(server.dataDir, 'tmp')), []);
+    assert.deepEqual(await stagingLeftovers(server), []);
   });
 
   it('rejects an upload past the global quota with 413', async () => {
