@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+
+import type { LoadResult } from './wrk.js';
+
+export interface Measurement extends LoadResult {
+  readonly server: string;
+  readonly size: string;
+  readonly connections: number;
+  /** Peak resident memory of the server's process tree during the run, in bytes. */
+  readonly peakBytes: number;
+}
+
+export interface ServerSummary {
+  readonly server: string;
+  /** Resident memory after start and seeding, before any load, in bytes. */
+  readonly idleBytes: number;
+}
+
+export interface ReportInput {
+  readonly command: string;
+  readonly durationSeconds: number;
+  readonly threads: number;
+  readonly timeoutSeconds: number;
+  readonly measurements: readonly Measurement[];
+  readonly summaries: readonly ServerSummary[];
+}
+
+const REFERENCES = ['nginx', 'node:http', '@fastify/static'] as const;
+
+/** Formats a run as Markdown: the machine, then one table per file size, with ratios to the references. */
+export function formatReport(input: ReportInput): string {
+  const lines = [
+    `Command: \`${input.command}\``,
+    '',
+    describeMachine(),
+    '',
+    `wrk: ${input.threads} threads, ${input.durationSeconds} s per measurement, timeout ${input.timeoutSeconds} s, keep-alive GET.`,
+    '',
+    '| server | idle RSS |',
+    '|---|---:|',
+    ...input.summaries.map((summary) => `| ${summary.server} | ${formatMegabytes(summary.idleBytes)} |`),
+  ];
+
+  const sizes = [...new Set(input.measurements.map((measurement) => measurement.size))];
+  for (const size of sizes) {
+    lines.push('', `### ${size}`, '');
+    lines.push('| conns | server | req/s | MiB/s | p50 ms | p99 ms | errors | peak RSS | ×nginx | ×node:http | ×@fastify/static |');
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const forSize = input.measurements.filter((measurement) => measurement.size === size);
+    for (const connections of [...new Set(forSize.map((measurement) => measurement.connections))]) {
+      const group = forSize.filter((measurement) => measurement.connections === connections);
+      for (const measurement of group) {
+        const ratios = REFERENCES.map((reference) => {
+          const base = group.find((candidate) => candidate.server === reference);
+          return base === undefined ? '' : (measurement.requestsPerSecond / base.requestsPerSecond).toFixed(2);
+        });
+        lines.push(
+          `| ${connections} | ${measurement.server} | ${Math.round(measurement.requestsPerSecond)} | ${measurement.mebibytesPerSecond.toFixed(0)} | ` +
+            `${measurement.p50Ms.toFixed(2)} | ${measurement.p99Ms.toFixed(2)} | ${measurement.errors} | ${formatMegabytes(measurement.peakBytes)} | ${ratios.join(' | ')} |`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeMachine(): string {
+  // nginx -v and wrk -v print to stderr, and wrk -v exits with status 1.
+  const version = (command: string): string => {
+    const result = spawnSync(command, ['-v'], { encoding: 'utf8' });
+    return `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? 'unknown';
+  };
+  return [
+    `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown model'}), ${formatMegabytes(os.totalmem())} memory, ` +
+      `${os.type()} ${os.release()}, load average at the end ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}.`,
+    `Versions: Node ${process.version}, ${version('/usr/sbin/nginx')}, ${version('wrk')}.`,
+  ].join('\n');
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+}
