@@ -53,7 +53,8 @@ export function formatReport(input: ReportInput): string {
       for (const measurement of group) {
         const ratios = REFERENCES.map((reference) => {
           const base = group.find((candidate) => candidate.server === reference);
-          return base === undefined ? '' : (measurement.requestsPerSecond / base.requestsPerSecond).toFixed(2);
+          if (base === undefined || base.requestsPerSecond === 0) return '';
+          return (measurement.requestsPerSecond / base.requestsPerSecond).toFixed(2);
         });
         lines.push(
           `| ${connections} | ${measurement.server} | ${Math.round(measurement.requestsPerSecond)} | ${measurement.mebibytesPerSecond.toFixed(0)} | ` +

@@ -44,7 +44,13 @@ import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import { StagingArea } from './storage/staging-area.js';
+import { MediaChangeFeed } from './serving/media-change-feed.js';
+import { PublicMediaCache } from './serving/public-media-cache.js';
+import { PublicPath } from './serving/public-path.js';
 import { systemClock, type Clock } from './time/clock.js';
+
+/** Media descriptions the public path keeps per process, a few hundred bytes each. */
+const PUBLIC_CACHE_MAX_ENTRIES = 100_000;
 
 /** The services of one data directory, shared by the server and the administrative commands. */
 export interface Vitrail {
@@ -68,6 +74,8 @@ export interface Vitrail {
   readonly sessions: SessionService;
   readonly loginThrottle: LoginThrottle;
   readonly accounts: AccountAdministration;
+  /** The public path's cache; `invalidate` must hear of every change to a media. */
+  readonly publicPath: PublicPath;
   close(): Promise<void>;
 }
 
@@ -101,6 +109,10 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     storageQuotaBytes: settings.ops.storageQuotaBytes,
   });
   const metrics = new VitrailMetrics({ usedBytes: () => storageGuard.usedBytes(null), freeBytes: () => storageGuard.freeBytes() });
+  const cache = new PublicMediaCache({ memoryBytes: settings.memoryCacheBytes, maxEntries: PUBLIC_CACHE_MAX_ENTRIES });
+  const feed = new MediaChangeFeed(settings.dataDir, cache);
+  const publicPath = new PublicPath({ cache, feed, blobs, logger });
+
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
@@ -144,6 +156,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     trashRetentionDays: settings.trashRetentionDays,
     uploadGuard: storageGuard,
     uploadMetrics: metrics,
+    changes: { mediaChanged: async (mediaId) => publicPath.invalidate(mediaId) },
   });
 
   const legacyPaths = new LegacyPathRepository(db);
@@ -198,8 +211,11 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     sessions,
     loginThrottle,
     accounts,
+    publicPath,
     close: async () => {
       await fetches.flush();
+      publicPath.close();
+      feed.close();
       await db.destroy();
     },
   };

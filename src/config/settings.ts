@@ -53,6 +53,8 @@ export interface Settings {
   readonly variantsPerMedia: number;
   /** Origins (scheme, host and port) of the sites whose editors may call /integrations/ from a browser. */
   readonly corsOrigins: readonly string[];
+  /** Bytes of public media bodies kept in memory per process; 0 reads every body from disk. */
+  readonly memoryCacheBytes: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
@@ -66,6 +68,7 @@ export const DEFAULT_IMAGE_CONCURRENCY = 2;
 /** Twice the usual 600 px column of a mail, for high-density screens. */
 export const DEFAULT_RENDITION_MAX_WIDTH = 1200;
 export const DEFAULT_VARIANTS_PER_MEDIA = 20;
+export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -128,6 +131,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     parseInteger(raw, 0, 10000, `a number of variants from 0 to 10000 (default ${DEFAULT_VARIANTS_PER_MEDIA})`),
   );
   const corsOrigins = read<readonly string[]>('VITRAIL_CORS_ORIGINS', [], parseOrigins);
+  const memoryCacheBytes = read('VITRAIL_MEMORY_CACHE_BYTES', DEFAULT_MEMORY_CACHE_BYTES, (raw) =>
+    parseInteger(raw, 0, Number.MAX_SAFE_INTEGER, `a whole number of bytes, 0 to keep no body in memory (default ${DEFAULT_MEMORY_CACHE_BYTES})`),
+  );
 
   const pageAllowlist = read<readonly string[]>('VITRAIL_PAGE_ALLOWLIST', [], parseAllowlist);
   const zipMaxEntries = read('VITRAIL_ZIP_MAX_ENTRIES', DEFAULT_ZIP_MAX_ENTRIES, (raw) =>
@@ -178,6 +184,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     renditionMaxWidth,
     variantsPerMedia,
     corsOrigins: Object.freeze([...corsOrigins]),
+    memoryCacheBytes,
   });
 }
 

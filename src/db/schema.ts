@@ -18,6 +18,7 @@ export interface DatabaseSchema {
   pages: PagesTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
+  media_changes: MediaChangesTable;
 }
 
 export type Role = 'admin' | 'editor';
@@ -164,6 +165,13 @@ export interface MaintenanceLeasesTable {
   last_finished_at: string | null;
   /** JSON of what the last run did, or its error. */
   last_outcome: string | null;
+}
+
+/** Filled by triggers on every update or delete of a media row; read by the public path's caches. */
+export interface MediaChangesTable {
+  seq: Generated<number>;
+  media_id: string;
+  changed_at: Generated<string>;
 }
 
 export type UserRow = Selectable<UsersTable>;

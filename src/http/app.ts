@@ -1,4 +1,6 @@
 import cookie from '@fastify/cookie';
+import http from 'node:http';
+
 import multipart from '@fastify/multipart';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,8 +66,14 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     // Fastify 5 accepts a hop count at run time, although its type declaration omits number.
     trustProxy: settings.ops.trustProxy as boolean | string[],
     ...httpsOptions(settings.ops.tls),
+    // Hot public media are answered before Fastify routes the request; everything else goes to Fastify.
+    serverFactory: (handler) =>
+      http.createServer((request, response) => {
+        if (!vitrail.publicPath.tryServe(request, response, handler)) handler(request, response);
+      }),
     // With `https`, Fastify types the instance over https.Server; routes and hooks are the same.
   }) as unknown as FastifyInstance;
+  app.addHook('onClose', async () => vitrail.publicPath.close());
 
   // Node checks this deadline on its connection sweep, every 30 seconds by default.
   app.server.headersTimeout = settings.headersTimeoutMs;
@@ -87,7 +95,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links, users: vitrail.users });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
   if (settings.ops.metrics.enabled && settings.ops.metrics.listen === null) await app.register(metricsRoutes, { metrics: vitrail.metrics });
-  await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, variants: vitrail.variants });
+  await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, variants: vitrail.variants, publicPath: vitrail.publicPath });
   await app.register(mediaContentRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator });
   await app.register(legacyRoutes, {
     media: vitrail.media,

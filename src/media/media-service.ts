@@ -52,6 +52,8 @@ export interface MediaServiceDependencies {
   readonly uploadGuard?: UploadGuard;
   /** Counts accepted uploads and their bytes. */
   readonly uploadMetrics?: { recordUpload(bytes: number): void };
+  /** Told of every change to a media before the change is answered, so caches stay exact. */
+  readonly changes?: MediaChangeListener;
 }
 
 /**
@@ -66,6 +68,10 @@ export type PublicResolution =
 /** Caller's go-ahead for a change that breaks mails readers fetched recently; without it the change is rejected. */
 export interface Confirmation {
   readonly confirmed: boolean;
+}
+
+export interface MediaChangeListener {
+  mediaChanged(mediaId: string): Promise<void>;
 }
 
 export interface NewMediaFields {
@@ -322,6 +328,7 @@ export class MediaService {
     if (changes.publishOriginal !== undefined) update.publish_original = changes.publishOriginal ? 1 : 0;
     if (changes.folder !== undefined) update.folder = cleanFolder(changes.folder);
     const updated = await this.deps.media.update(id, update);
+    await this.deps.changes?.mediaChanged(id);
     this.deps.logger.info({ mediaId: id, userId: principal.userId, changed: Object.keys(changes) }, 'media updated');
     return updated ?? media;
   }
@@ -334,6 +341,7 @@ export class MediaService {
     await this.requireConfirmationIfFetched(media, 'deleting it', confirmation);
     const now = this.deps.clock.now().toISOString();
     const updated = await this.deps.media.update(id, { trashed_at: now, updated_at: now });
+    await this.deps.changes?.mediaChanged(id);
     this.deps.logger.info({ mediaId: id, userId: principal.userId }, 'media moved to the trash');
     return updated ?? media;
   }
@@ -343,6 +351,7 @@ export class MediaService {
     const media = await this.requireMedia(id);
     if (media.trashed_at === null) throw new VitrailError('VITRAIL_MEDIA_NOT_TRASHED', { id });
     const updated = await this.deps.media.update(id, { trashed_at: null, updated_at: this.deps.clock.now().toISOString() });
+    await this.deps.changes?.mediaChanged(id);
     this.deps.logger.info({ mediaId: id, userId: principal.userId }, 'media restored from the trash');
     return updated ?? media;
   }

@@ -6,6 +6,7 @@ import type { MediaService } from '../../media/media-service.js';
 import type { ImageVariants } from '../../images/image-variants.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { sendGone } from '../../serving/gone.js';
+import type { PublicPath } from '../../serving/public-path.js';
 import { planResponse, type RequestConditions } from '../../serving/response-plan.js';
 import { resolveServedContent } from '../../serving/served-content.js';
 import type { Authenticator } from '../authentication.js';
@@ -15,6 +16,8 @@ export interface PublicMediaRoutesOptions {
   readonly blobs: BlobStore;
   readonly authenticator: Authenticator;
   readonly variants: ImageVariants;
+  /** Filled with each media found here, so the next request for it skips the database. */
+  readonly publicPath?: PublicPath;
 }
 
 /**
@@ -39,11 +42,14 @@ export async function serveMedia(
   reply: FastifyReply,
   options: PublicMediaRoutesOptions,
 ): Promise<FastifyReply> {
+  const ticket = options.publicPath?.ticket();
   const principal = await options.authenticator.optional(request);
   const resolution = isMediaId(id) ? await options.media.resolvePublicMedia(id, principal) : ({ kind: 'not-found' } as const);
   if (resolution.kind === 'gone') return sendGone(reply, id, resolution.wasImage, request.method);
   if (resolution.kind === 'not-found') throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
   const media = resolution.media;
+  // A query selects a variant; only the plain public URL is cached, keyed by media id.
+  if (ticket !== undefined && Object.keys(request.query ?? {}).length === 0) options.publicPath?.remember(media, ticket);
 
   const served = await resolveServedContent(media, request.query as Record<string, unknown>, options);
   const plan = planResponse(served.representation, readConditions(request));

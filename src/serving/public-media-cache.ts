@@ -1,0 +1,119 @@
+import type { Representation } from './representation.js';
+import { planResponse, type ResponsePlan } from './response-plan.js';
+
+/** A media as the public path serves it to anyone: which stored bytes, and how they are described. */
+export interface ServedMedia {
+  readonly mediaId: string;
+  /** Name of the bytes in the blob store (their SHA-256). */
+  readonly blobKey: string;
+  readonly representation: Representation;
+}
+
+/** A cached media: its description, its answers to plain GET and HEAD, and its bytes once loaded. */
+export interface CachedMedia extends ServedMedia {
+  /** Planned once: a GET or HEAD without conditions or Range gets these headers every time. */
+  readonly plainGet: ResponsePlan;
+  readonly plainHead: ResponsePlan;
+  /** The whole body, when it fits the memory budget and has been read. */
+  body: Buffer | null;
+}
+
+/** Value of the change counter when a lookup started; a result is cached only if no change came since. */
+export type CacheTicket = number;
+
+export interface PublicMediaCacheOptions {
+  /** Total bytes of bodies kept in memory; 0 keeps none. */
+  readonly memoryBytes: number;
+  /** Media descriptions kept, bodies or not. */
+  readonly maxEntries: number;
+}
+
+/**
+ * The public path's memory: media id to what anyone may be served, so a hot media needs no database
+ * query, and small bodies kept in memory within a byte budget, least recently used first out.
+ *
+ * Only media readable anonymously are cached. Exactness rests on `invalidate`, which every change of a
+ * media must reach before its request is answered (rename, visibility, trash, restore, replace, delete),
+ * and on the change counter: a lookup that began before an invalidation never fills the cache.
+ */
+export class PublicMediaCache {
+  private readonly entries = new Map<string, CachedMedia>();
+  private bodyBytes = 0;
+  private changes = 0;
+
+  constructor(private readonly options: PublicMediaCacheOptions) {}
+
+  /** Largest body kept in memory: a quarter of the budget, so one file never fills it alone. */
+  get maxBodyBytes(): number {
+    return Math.floor(this.options.memoryBytes / 4);
+  }
+
+  get cachedBodyBytes(): number {
+    return this.bodyBytes;
+  }
+
+  /** Takes a ticket before reading the database for a media that may then be remembered. */
+  ticket(): CacheTicket {
+    return this.changes;
+  }
+
+  get(mediaId: string): CachedMedia | undefined {
+    const entry = this.entries.get(mediaId);
+    if (entry === undefined) return undefined;
+    // Map keeps insertion order, so moving a hit to the end makes the first entry the least recently used.
+    this.entries.delete(mediaId);
+    this.entries.set(mediaId, entry);
+    return entry;
+  }
+
+  /** Caches a media unless something changed since `ticket`; returns the entry, or null when it was stale. */
+  remember(served: ServedMedia, ticket: CacheTicket): CachedMedia | null {
+    if (ticket !== this.changes) return null;
+    this.drop(served.mediaId);
+    const plan = (method: 'GET' | 'HEAD') => planResponse(served.representation, { method });
+    const entry: CachedMedia = { ...served, plainGet: plan('GET'), plainHead: plan('HEAD'), body: null };
+    this.entries.set(served.mediaId, entry);
+    while (this.entries.size > this.options.maxEntries) this.evictOldest();
+    return entry;
+  }
+
+  /** Whether a body of this size should be read into memory for `entry`. */
+  wantsBody(entry: CachedMedia): boolean {
+    return entry.body === null && entry.representation.size > 0 && entry.representation.size <= this.maxBodyBytes;
+  }
+
+  /** Keeps a body read from the blob store, if its entry is still the current one; evicts others to fit. */
+  storeBody(entry: CachedMedia, body: Buffer): void {
+    if (this.entries.get(entry.mediaId) !== entry || entry.body !== null) return;
+    if (body.length !== entry.representation.size || body.length > this.maxBodyBytes) return;
+    while (this.bodyBytes + body.length > this.options.memoryBytes && this.entries.size > 0) this.evictOldest();
+    if (this.entries.get(entry.mediaId) !== entry) return;
+    entry.body = body;
+    this.bodyBytes += body.length;
+  }
+
+  /** Forgets a media; its next request reads the database again. Call it before answering the change. */
+  invalidate(mediaId: string): void {
+    this.changes += 1;
+    this.drop(mediaId);
+  }
+
+  /** Forgets everything, when changes may have been missed. */
+  clear(): void {
+    this.changes += 1;
+    this.entries.clear();
+    this.bodyBytes = 0;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entries.keys().next();
+    if (oldest.done !== true) this.drop(oldest.value);
+  }
+
+  private drop(mediaId: string): void {
+    const entry = this.entries.get(mediaId);
+    if (entry === undefined) return;
+    this.entries.delete(mediaId);
+    if (entry.body !== null) this.bodyBytes -= entry.body.length;
+  }
+}

@@ -1,0 +1,186 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+
+import type { Logger } from 'pino';
+
+import { accessPolicy } from '../auth/access-policy.js';
+import type { MediaRow } from '../db/schema.js';
+import { createRequestId, REQUEST_ID_HEADER } from '../http/request-ids.js';
+import { isMediaId } from '../media/media-ids.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { MediaChangeFeed } from './media-change-feed.js';
+import { PublicMediaCache, type CacheTicket, type CachedMedia, type ServedMedia } from './public-media-cache.js';
+import { describeMedia } from './representation.js';
+import { hasNoConditions, readRequestConditions } from './request-conditions.js';
+import { planResponse, type ResponsePlan } from './response-plan.js';
+
+/** The request handler that serves everything the public path does not: Fastify's. */
+export type FallbackHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface PublicPathDependencies {
+  readonly cache: PublicMediaCache;
+  /** null when this process is the only one on the database, as in tests of a single server. */
+  readonly feed: MediaChangeFeed | null;
+  readonly blobs: BlobStore;
+  readonly logger: Logger;
+}
+
+/**
+ * Serves hot public media straight from node:http, before Fastify routes the request: a cache hit costs no
+ * database query and, for small bodies, no file read. Anything else — a miss, a private media, a request
+ * with credentials that could matter, an error — goes to the Fastify route, which fills the cache.
+ *
+ * Answers come from the same response planner as the route, so headers are the same on both paths.
+ */
+export class PublicPath {
+  private readonly loadingBodies = new Set<string>();
+  private closing = false;
+
+  constructor(private readonly deps: PublicPathDependencies) {}
+
+  /** Forgets a media in this process; every change to a media calls it before the change is answered. */
+  invalidate(mediaId: string): void {
+    this.deps.cache.invalidate(mediaId);
+  }
+
+  /** Takes a ticket before reading a media from the database for the route; see `remember`. */
+  ticket(): CacheTicket {
+    this.deps.feed?.poll();
+    return this.deps.cache.ticket();
+  }
+
+  /**
+   * Caches a media the route found, if anyone may read it and nothing changed since `ticket`. The served
+   * bytes and their description come from `describeServed`, the one place to change when a media is served
+   * as something other than its original.
+   */
+  remember(media: MediaRow, ticket: CacheTicket): void {
+    if (!accessPolicy.canReadMedia(null, media)) return;
+    const entry = this.deps.cache.remember(describeServed(media), ticket);
+    if (entry !== null) this.loadBody(entry);
+  }
+
+  /** Stops serving from the cache, so requests during shutdown reach Fastify, which answers 503. */
+  close(): void {
+    this.closing = true;
+  }
+
+  /** Serves the request if it is a cache hit; returns false, having written nothing, otherwise. */
+  tryServe(request: IncomingMessage, response: ServerResponse, fallback: FallbackHandler): boolean {
+    if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+    const mediaId = mediaIdOf(request.url ?? '');
+    if (mediaId === null) return false;
+    this.deps.feed?.poll();
+    const entry = this.deps.cache.get(mediaId);
+    if (entry === undefined) return false;
+
+    const startedAt = performance.now();
+    const requestId = createRequestId(request);
+    const plan = hasNoConditions(request.headers)
+      ? request.method === 'HEAD'
+        ? entry.plainHead
+        : entry.plainGet
+      : planResponse(entry.representation, readRequestConditions(request.method, request.headers));
+
+    if (plan.body === null || entry.body !== null) {
+      writeHead(response, plan, requestId);
+      response.end(plan.body === null || entry.body === null ? undefined : sliceBody(entry.body, plan));
+      this.logCompleted(request, response, requestId, startedAt);
+      return true;
+    }
+
+    this.loadBody(entry);
+    this.stream(entry, plan, request, response, requestId, startedAt, fallback);
+    return true;
+  }
+
+  private stream(
+    entry: CachedMedia,
+    plan: ResponsePlan,
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    startedAt: number,
+    fallback: FallbackHandler,
+  ): void {
+    const range = plan.body ?? undefined;
+    this.deps.blobs.openRead(entry.blobKey, range).then(
+      async (source) => {
+        writeHead(response, plan, requestId);
+        try {
+          await pipeline(source, response);
+          this.logCompleted(request, response, requestId, startedAt);
+        } catch (error) {
+          // A reader that goes away mid-body is normal on the public path.
+          this.deps.logger.info({ reqId: requestId, mediaId: entry.mediaId, err: error }, 'public media body not fully sent');
+        }
+      },
+      (error: unknown) => {
+        // The bytes are unreadable: forget the entry and let the route decide how to answer.
+        this.deps.logger.warn({ reqId: requestId, mediaId: entry.mediaId, err: error }, 'cached media could not be opened; answering through the route');
+        this.deps.cache.invalidate(entry.mediaId);
+        fallback(request, response);
+      },
+    );
+  }
+
+  private loadBody(entry: CachedMedia): void {
+    if (!this.deps.cache.wantsBody(entry) || this.loadingBodies.has(entry.mediaId)) return;
+    this.loadingBodies.add(entry.mediaId);
+    readWhole(this.deps.blobs, entry.blobKey)
+      .then(
+        (body) => this.deps.cache.storeBody(entry, body),
+        (error: unknown) => this.deps.logger.warn({ mediaId: entry.mediaId, err: error }, 'could not read a media body into the cache'),
+      )
+      .finally(() => this.loadingBodies.delete(entry.mediaId));
+  }
+
+  /** Logs like the Fastify request log: one line per request at info. */
+  private logCompleted(request: IncomingMessage, response: ServerResponse, requestId: string, startedAt: number): void {
+    if (!this.deps.logger.isLevelEnabled('info')) return;
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    this.deps.logger.info(
+      {
+        reqId: requestId,
+        method: request.method,
+        url: query === -1 ? url : `${url.slice(0, query)}?…`,
+        status: response.statusCode,
+        durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+        cache: 'hit',
+      },
+      'request completed',
+    );
+  }
+}
+
+/** What the public URL of a media serves: today, its original bytes as stored. */
+export function describeServed(media: MediaRow): ServedMedia {
+  return { mediaId: media.id, blobKey: media.sha256, representation: describeMedia(media) };
+}
+
+/** The media id of `/m/<id>` or `/m/<id>/<name>`, the two public URL shapes; null for anything else. */
+export function mediaIdOf(url: string): string | null {
+  if (!url.startsWith('/m/')) return null;
+  let end = url.indexOf('/', 3);
+  if (end === -1) end = url.indexOf('?', 3);
+  const id = url.slice(3, end === -1 ? undefined : end);
+  return isMediaId(id) ? id : null;
+}
+
+function writeHead(response: ServerResponse, plan: ResponsePlan, requestId: string): void {
+  response.setHeader(REQUEST_ID_HEADER, requestId);
+  response.writeHead(plan.status, plan.headers);
+}
+
+function sliceBody(body: Buffer, plan: ResponsePlan): Buffer {
+  const range = plan.body;
+  if (range === null || (range.start === 0 && range.end === body.length - 1)) return body;
+  return body.subarray(range.start, range.end + 1);
+}
+
+async function readWhole(blobs: BlobStore, blobKey: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await blobs.openRead(blobKey)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
