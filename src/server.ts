@@ -9,6 +9,7 @@ import { startMetricsListener } from './ops/http-metrics.js';
 import { createMaintenanceScheduler } from './ops/maintenance-tasks.js';
 import type { MaintenanceScheduler } from './ops/maintenance.js';
 import { systemClock } from './time/clock.js';
+import { MediaChangeFeed } from './serving/media-change-feed.js';
 import { openVitrail, type OpenOptions, type Vitrail } from './vitrail.js';
 
 export interface RunningServer {
@@ -33,6 +34,8 @@ export async function startServer(settings: Settings, logger: Logger, options: O
   try {
     const removed = await vitrail.staging.removeLeftovers();
     if (removed > 0) logger.info({ removed }, 'removed leftovers of interrupted uploads');
+    const pruned = MediaChangeFeed.prune(settings.dataDir, new Date());
+    if (pruned > 0) logger.info({ pruned }, 'pruned old entries of the media change journal');
     await ensureFirstAdmin(vitrail);
 
     const app = await buildApp(vitrail);

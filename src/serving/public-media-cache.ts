@@ -57,6 +57,11 @@ export class PublicMediaCache {
     return this.changes;
   }
 
+  /** Looks up an entry without counting it as used. */
+  peek(mediaId: string): CachedMedia | undefined {
+    return this.entries.get(mediaId);
+  }
+
   get(mediaId: string): CachedMedia | undefined {
     const entry = this.entries.get(mediaId);
     if (entry === undefined) return undefined;

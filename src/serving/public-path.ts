@@ -43,6 +43,12 @@ export class PublicPath {
     this.deps.cache.invalidate(mediaId);
   }
 
+  /** Whether a media would be answered from the cache; for tests and diagnostics, it changes nothing. */
+  isCached(mediaId: string): boolean {
+    this.deps.feed?.poll();
+    return this.deps.cache.peek(mediaId) !== undefined;
+  }
+
   /** Takes a ticket before reading a media from the database for the route; see `remember`. */
   ticket(): CacheTicket {
     this.deps.feed?.poll();
@@ -170,6 +176,8 @@ export function mediaIdOf(url: string): string | null {
 
 function writeHead(response: ServerResponse, plan: ResponsePlan, requestId: string): void {
   response.setHeader(REQUEST_ID_HEADER, requestId);
+  // An empty 412 or 416 says so with Content-Length: 0, as Fastify's reply does, instead of an empty chunked body.
+  if (plan.status !== 304 && plan.headers['content-length'] === undefined) response.setHeader('content-length', '0');
   response.writeHead(plan.status, plan.headers);
 }
 

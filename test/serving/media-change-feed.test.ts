@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { migrateToLatest, openSqliteDatabase, type Database } from '../../src/db/database.js';
+import { MediaChangeFeed } from '../../src/serving/media-change-feed.js';
+
+function recordingSink() {
+  const sink = { invalidated: [] as string[], clears: 0, invalidate: (id: string) => sink.invalidated.push(id), clear: () => (sink.clears += 1) };
+  return sink;
+}
+
+describe('MediaChangeFeed', () => {
+  let dataDir: string;
+  let db: Database;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-feed-'));
+    db = openSqliteDatabase(dataDir);
+    await migrateToLatest(db);
+    await db
+      .insertInto('media')
+      .values({
+        id: 'media-0000000000000a',
+        name: 'a.pdf',
+        name_folded: 'a.pdf',
+        mime: 'application/pdf',
+        size: 1,
+        sha256: 'a'.repeat(64),
+        width: null,
+        height: null,
+        visibility: 'public',
+        created_by: null,
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:00.000Z',
+        trashed_at: null,
+      })
+      .execute();
+  });
+  after(async () => {
+    await db.destroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports updates and deletes from other connections', async () => {
+    const sink = recordingSink();
+    const feed = new MediaChangeFeed(dataDir, sink);
+    feed.poll();
+    assert.deepEqual(sink.invalidated, []);
+
+    await db.updateTable('media').set({ visibility: 'private' }).where('id', '=', 'media-0000000000000a').execute();
+    feed.poll();
+    assert.deepEqual(sink.invalidated, ['media-0000000000000a']);
+    feed.poll();
+    assert.equal(sink.invalidated.length, 1, 'a change is reported once');
+    feed.close();
+  });
+
+  it('clears everything when unread changes were pruned', async () => {
+    const sink = recordingSink();
+    const feed = new MediaChangeFeed(dataDir, sink);
+    await db.updateTable('media').set({ name: 'b.pdf' }).where('id', '=', 'media-0000000000000a').execute();
+    const pruned = MediaChangeFeed.prune(dataDir, new Date(Date.now() + 2 * 24 * 60 * 60 * 1000));
+    assert.ok(pruned >= 1);
+    feed.poll();
+    assert.equal(sink.clears, 1);
+    feed.close();
+  });
+});
