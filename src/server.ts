@@ -12,6 +12,14 @@ import { systemClock } from './time/clock.js';
 import { MediaChangeFeed } from './serving/media-change-feed.js';
 import { openVitrail, type OpenOptions, type Vitrail } from './vitrail.js';
 
+export interface StartOptions extends OpenOptions {
+  /**
+   * false in cluster workers: the primary process has already run the start-up tasks, and a worker removing
+   * staging leftovers could delete an upload that another worker is receiving.
+   */
+  readonly runStartupTasks?: boolean;
+}
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly vitrail: Vitrail;
@@ -29,14 +37,10 @@ export interface RunningServer {
  * Starts a server on a data directory: migrations, cleanup of interrupted uploads, the first admin, then
  * listening. Used by `vitrail serve` and by the tests, which listen on port 0.
  */
-export async function startServer(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<RunningServer> {
+export async function startServer(settings: Settings, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const vitrail = await openVitrail(settings, logger, options);
   try {
-    const removed = await vitrail.staging.removeLeftovers();
-    if (removed > 0) logger.info({ removed }, 'removed leftovers of interrupted uploads');
-    const pruned = MediaChangeFeed.prune(settings.dataDir, new Date());
-    if (pruned > 0) logger.info({ pruned }, 'pruned old entries of the media change journal');
-    await ensureFirstAdmin(vitrail);
+    if (options.runStartupTasks !== false) await runStartupTasks(vitrail);
 
     const app = await buildApp(vitrail);
     const address = await app.listen({ host: settings.host, port: settings.port });
@@ -67,6 +71,29 @@ export async function startServer(settings: Settings, logger: Logger, options: O
     await vitrail.close();
     throw error;
   }
+}
+
+/**
+ * Prepares a data directory for serving: migrations (through openVitrail), removal of interrupted uploads,
+ * pruning of the change journal, the first admin. Run once per start, before any worker listens.
+ */
+export async function prepareDataDirectory(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<void> {
+  const vitrail = await openVitrail(settings, logger, options);
+  try {
+    await runStartupTasks(vitrail);
+  } finally {
+    await vitrail.close();
+  }
+}
+
+async function runStartupTasks(vitrail: Vitrail): Promise<void> {
+  const { logger, settings } = vitrail;
+  const removed = await vitrail.staging.removeLeftovers();
+  if (removed > 0) logger.info({ removed }, 'removed leftovers of interrupted uploads');
+  const pruned = MediaChangeFeed.prune(settings.dataDir, new Date());
+  if (pruned > 0) logger.info({ pruned }, 'pruned old entries of the media change journal');
+  await ensureFirstAdmin(vitrail);
+  await vitrail.publicMirror?.rebuild();
 }
 
 /** Creates the first admin from the settings, or logs how to create one, while no user exists. */

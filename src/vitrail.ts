@@ -46,6 +46,7 @@ import { LocalBlobStore } from './storage/local-blob-store.js';
 import { StagingArea } from './storage/staging-area.js';
 import { MediaChangeFeed } from './serving/media-change-feed.js';
 import { PublicMediaCache } from './serving/public-media-cache.js';
+import { PublicMirror } from './serving/public-mirror.js';
 import { PublicPath } from './serving/public-path.js';
 import { systemClock, type Clock } from './time/clock.js';
 
@@ -76,6 +77,8 @@ export interface Vitrail {
   readonly accounts: AccountAdministration;
   /** The public path's cache; `invalidate` must hear of every change to a media. */
   readonly publicPath: PublicPath;
+  /** The directory nginx serves public media from, when VITRAIL_PUBLIC_MIRROR_DIR is set. */
+  readonly publicMirror: PublicMirror | null;
   close(): Promise<void>;
 }
 
@@ -113,6 +116,18 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const feed = new MediaChangeFeed(settings.dataDir, cache);
   const publicPath = new PublicPath({ cache, feed, blobs, logger });
 
+  const mediaRepository = new MediaRepository(db);
+  const publicMirror =
+    settings.publicMirrorDir === null
+      ? null
+      : new PublicMirror({
+          root: settings.publicMirrorDir,
+          blobPath: (sha256) => blobs.pathOf(sha256),
+          findMedia: (mediaId) => mediaRepository.findById(mediaId),
+          listPublicMedia: () => mediaRepository.iteratePublic(),
+          logger,
+        });
+
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
@@ -139,7 +154,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     variantsPerMedia: settings.variantsPerMedia,
   });
   const media = new MediaService({
-    media: new MediaRepository(db),
+    media: mediaRepository,
     blobs,
     staging,
     images: sharpImageProbe,
@@ -156,7 +171,12 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     trashRetentionDays: settings.trashRetentionDays,
     uploadGuard: storageGuard,
     uploadMetrics: metrics,
-    changes: { mediaChanged: async (mediaId) => publicPath.invalidate(mediaId) },
+    changes: {
+      mediaChanged: async (mediaId) => {
+        publicPath.invalidate(mediaId);
+        await publicMirror?.sync(mediaId);
+      },
+    },
   });
 
   const legacyPaths = new LegacyPathRepository(db);
@@ -212,6 +232,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     loginThrottle,
     accounts,
     publicPath,
+    publicMirror,
     close: async () => {
       await fetches.flush();
       publicPath.close();

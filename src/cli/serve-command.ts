@@ -1,7 +1,10 @@
+import cluster from 'node:cluster';
+
 import { Command } from 'commander';
 
 import { loadConfiguredSettings } from '../config/settings-file.js';
 import { createLogger } from '../logging/logger.js';
+import { runWorkerCluster } from '../ops/worker-cluster.js';
 import { startServer } from '../server.js';
 
 /** How long a graceful stop may take before the process exits anyway, in milliseconds. */
@@ -14,7 +17,11 @@ export function serveCommand(): Command {
     .action(async () => {
       const settings = loadConfiguredSettings().settings;
       const logger = createLogger({ level: settings.logLevel, pretty: settings.logPretty });
-      const server = await startServer(settings, logger);
+      if (settings.workers > 1 && cluster.isPrimary) {
+        await runWorkerCluster(settings, logger);
+        return;
+      }
+      const server = await startServer(settings, logger, { runStartupTasks: cluster.isPrimary });
 
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {

@@ -55,6 +55,10 @@ export interface Settings {
   readonly corsOrigins: readonly string[];
   /** Bytes of public media bodies kept in memory per process; 0 reads every body from disk. */
   readonly memoryCacheBytes: number;
+  /** Server processes sharing the port; 1 serves from the main process alone. */
+  readonly workers: number;
+  /** Absolute path of the directory of hard links that nginx serves public media from, or null when off. */
+  readonly publicMirrorDir: string | null;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 250 * 1024 * 1024;
@@ -145,6 +149,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const zipMaxCompressionRatio = read('VITRAIL_ZIP_MAX_RATIO', DEFAULT_ZIP_MAX_COMPRESSION_RATIO, (raw) =>
     parseInteger(raw, 2, 100_000, `a whole number from 2 to 100000, the unpacked size divided by the packed size (default ${DEFAULT_ZIP_MAX_COMPRESSION_RATIO})`),
   );
+  const workers = read('VITRAIL_WORKERS', 1, (raw) => parseInteger(raw, 1, 64, 'a whole number of server processes from 1 to 64 (default 1)'));
+
+  const publicMirrorDir = read<string | null>('VITRAIL_PUBLIC_MIRROR_DIR', null, (raw) => path.resolve(cwd, raw));
 
   const defaultPublicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const publicUrl = read('VITRAIL_PUBLIC_URL', defaultPublicUrl, parsePublicUrl).replace(/\/+$/, '');
@@ -185,6 +192,8 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     variantsPerMedia,
     corsOrigins: Object.freeze([...corsOrigins]),
     memoryCacheBytes,
+    workers,
+    publicMirrorDir,
   });
 }
 

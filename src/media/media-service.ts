@@ -156,6 +156,7 @@ export class MediaService {
         throw this.deps.uploadGuard?.translateWriteError(error) ?? error;
       }
       this.deps.uploadMetrics?.recordUpload(row.size);
+      await this.deps.changes?.mediaChanged(row.id);
       this.deps.logger.info({ mediaId: row.id, sha256: row.sha256, size: row.size, mime: row.mime, userId: principal.userId }, 'media uploaded');
       return row;
     } finally {

@@ -83,6 +83,26 @@ export class MediaRepository {
     return select.orderBy(column, direction).orderBy('id', direction).limit(query.limit).execute();
   }
 
+  /** Yields every media readable by anyone (public, not trashed), a page at a time, in id order. */
+  async *iteratePublic(pageSize = 1000): AsyncIterable<MediaRow> {
+    let after = '';
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('media')
+        .selectAll()
+        .where('visibility', '=', 'public')
+        .where('trashed_at', 'is', null)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute();
+      yield* rows;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < pageSize) return;
+      after = last.id;
+    }
+  }
+
   async update(id: string, changes: MediaUpdate): Promise<MediaRow | undefined> {
     await this.db.updateTable('media').set(changes).where('id', '=', id).execute();
     return this.findById(id);
