@@ -7,10 +7,8 @@ export interface NginxOptions {
   /** Directory for the config, pid file, logs and temporary files; nothing is written elsewhere. */
   readonly prefix: string;
   readonly port: number;
-  /** Extra directives inside the server block. */
-  readonly serverDirectives: string;
-  /** Extra directives inside the http block, before the server block. */
-  readonly httpDirectives?: string;
+  /** Server blocks (and upstreams) inside the http block; they must listen on 127.0.0.1 only. */
+  readonly servers: string;
 }
 
 /**
@@ -39,11 +37,7 @@ http {
   scgi_temp_path ${temp('scgi')};
   types { application/pdf pdf; }
   default_type application/octet-stream;
-  ${options.httpDirectives ?? ''}
-  server {
-    listen 127.0.0.1:${options.port};
-    ${options.serverDirectives}
-  }
+  ${options.servers}
 }
 `;
   const configPath = path.join(prefix, 'nginx.conf');

@@ -31,14 +31,14 @@ async function residentBytes(pid: number): Promise<number> {
   return match?.[1] === undefined ? 0 : Number(match[1]) * 1024;
 }
 
-/** Samples a process tree's resident memory every `intervalMs` and keeps the peak until stopped. */
+/** Samples the resident memory of process trees every `intervalMs` and keeps the peak of their sum until stopped. */
 export class PeakMemorySampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly pid: number,
+    private readonly pids: readonly number[],
     intervalMs = 100,
   ) {
     this.timer = setInterval(() => {
@@ -47,7 +47,9 @@ export class PeakMemorySampler {
   }
 
   private async sample(): Promise<void> {
-    this.peak = Math.max(this.peak, await treeResidentBytes(this.pid));
+    let total = 0;
+    for (const pid of this.pids) total += await treeResidentBytes(pid);
+    this.peak = Math.max(this.peak, total);
   }
 
   /** Stops sampling and returns the peak, in bytes. */

@@ -13,13 +13,14 @@ export interface Measurement extends LoadResult {
 
 export interface ServerSummary {
   readonly server: string;
-  /** Resident memory after start and seeding, before any load, in bytes. */
+  /** Resident memory right after start, before uploads and load, in bytes. */
   readonly idleBytes: number;
 }
 
 export interface ReportInput {
   readonly command: string;
   readonly durationSeconds: number;
+  readonly largeDurationSeconds: number;
   readonly threads: number;
   readonly timeoutSeconds: number;
   readonly measurements: readonly Measurement[];
@@ -35,7 +36,10 @@ export function formatReport(input: ReportInput): string {
     '',
     describeMachine(),
     '',
-    `wrk: ${input.threads} threads, ${input.durationSeconds} s per measurement, timeout ${input.timeoutSeconds} s, keep-alive GET.`,
+    `wrk: ${input.threads} threads, ${input.durationSeconds} s per measurement (${input.largeDurationSeconds} s for files of 10 MB and more), ` +
+      `timeout ${input.timeoutSeconds} s, keep-alive GET. Ratios compare MiB/s, which counts bytes of answers still in flight at the end, ` +
+      'so they stay meaningful for large files where few requests complete. Peak RSS sums every process of the server, ' +
+      'Vitrail and nginx for "nginx in front".',
     '',
     '| server | idle RSS |',
     '|---|---:|',
@@ -53,8 +57,8 @@ export function formatReport(input: ReportInput): string {
       for (const measurement of group) {
         const ratios = REFERENCES.map((reference) => {
           const base = group.find((candidate) => candidate.server === reference);
-          if (base === undefined || base.requestsPerSecond === 0) return '';
-          return (measurement.requestsPerSecond / base.requestsPerSecond).toFixed(2);
+          if (base === undefined || base.mebibytesPerSecond === 0) return '';
+          return (measurement.mebibytesPerSecond / base.mebibytesPerSecond).toFixed(2);
         });
         lines.push(
           `| ${connections} | ${measurement.server} | ${Math.round(measurement.requestsPerSecond)} | ${measurement.mebibytesPerSecond.toFixed(0)} | ` +

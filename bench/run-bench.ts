@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,17 +14,20 @@ import { runWrk } from './wrk.js';
 /**
  * Public path benchmark: nginx, Vitrail, @fastify/static and a bare node:http server over the same files,
  * each driven by wrk in turn, in an order that alternates between scenarios.
- * Usage: npm run bench -- [--duration 4] [--connections 64,512] [--sizes 20KB,200KB,2MB,20MB]
- *        [--vitrail-workers 1,2] [--out report.md]
+ * Usage: npm run bench -- [--duration 4] [--large-duration 10] [--connections 64,512]
+ *        [--sizes 20KB,200KB,2MB,20MB] [--vitrail-workers 1,2] [--no-front] [--out report.md]
+ * --vitrail-workers lists the VITRAIL_WORKERS values to run Vitrail with, one server each.
  */
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '4' },
+    'large-duration': { type: 'string', default: '10' },
+    'no-front': { type: 'boolean', default: false },
     connections: { type: 'string', default: '64,512' },
     sizes: { type: 'string', default: Object.keys(FILE_SIZES).join(',') },
     threads: { type: 'string', default: '2' },
     timeout: { type: 'string', default: '10' },
-    'vitrail-workers': { type: 'string', default: '' },
+    'vitrail-workers': { type: 'string', default: '1,2' },
     out: { type: 'string', default: 'bench/results/public-path.md' },
     keep: { type: 'boolean', default: false },
   },
@@ -32,12 +35,19 @@ const { values: flags } = parseArgs({
 
 interface Target {
   readonly server: ChildServer;
+  /** Processes whose memory counts for this target, the server's first. */
+  readonly pids: readonly number[];
   /** Path of each file by size label. */
   readonly paths: Map<string, string>;
-  idleBytes: number;
+  /** Resident memory right after start, before the benchmark's uploads and load, in bytes. */
+  readonly idleBytes: number;
 }
 
 const durationSeconds = Number(flags.duration);
+const largeDurationSeconds = Number(flags['large-duration']);
+/** Files from this size get the longer duration, so that enough of them complete at 512 connections. */
+const LARGE_FILE_BYTES = 10_000_000;
+const children: ChildServer[] = [];
 const connectionCounts = flags.connections.split(',').map(Number);
 const sizes = flags.sizes.split(',');
 const threads = Number(flags.threads);
@@ -58,34 +68,47 @@ try {
   const nginx = await startNginx({
     prefix: path.join(workDir, 'nginx'),
     port: nginxPort,
-    serverDirectives: `location /f/ { alias ${filesDir}/; }`,
+    servers: `server { listen 127.0.0.1:${nginxPort}; location /f/ { alias ${filesDir}/; } }`,
   });
-  targets.set('nginx', { server: nginx, paths: staticPaths, idleBytes: 0 });
+  children.push(nginx);
+  targets.set('nginx', { server: nginx, pids: [nginx.pid], paths: staticPaths, idleBytes: await idleBytes([nginx.pid]) });
 
-  for (const workers of vitrailVariants(flags['vitrail-workers'])) {
-    const name = workers === null ? 'Vitrail' : `Vitrail ×${workers}`;
-    const dataDir = path.join(workDir, `vitrail-${workers ?? 'default'}`);
+  for (const workers of flags['vitrail-workers'].split(',').map(Number)) {
+    const name = workers === 1 ? 'Vitrail' : `Vitrail ×${workers}`;
+    const dataDir = path.join(workDir, `vitrail-${workers}`);
     const token = await createBenchToken(dataDir);
-    const env: Record<string, string> = workers === null ? {} : { VITRAIL_WORKERS: String(workers) };
-    const server = await startVitrail(name, dataDir, await freePort(), env);
-    targets.set(name, { server, paths: await uploadBenchFiles(server, token, filesDir, files), idleBytes: 0 });
+    const server = await startVitrail(name, dataDir, await freePort(), { VITRAIL_WORKERS: String(workers) });
+    children.push(server);
+    const idle = await idleBytes([server.pid]);
+    targets.set(name, { server, pids: [server.pid], paths: await uploadBenchFiles(server, token, filesDir, files), idleBytes: idle });
+  }
+
+  if (!flags['no-front']) {
+    const dataDir = path.join(workDir, 'vitrail-front');
+    const token = await createBenchToken(dataDir);
+    const vitrail = await startVitrail('Vitrail behind nginx', dataDir, await freePort(), {
+      VITRAIL_PUBLIC_MIRROR_DIR: path.join(workDir, 'public-mirror'),
+    });
+    children.push(vitrail);
+    const idle = await idleBytes([vitrail.pid]);
+    const paths = await uploadBenchFiles(vitrail, token, filesDir, files);
+    const frontPort = await freePort();
+    const front = await startNginx({ prefix: path.join(workDir, 'nginx-front'), port: frontPort, servers: await shippedFrontConfig(workDir, vitrail.port, frontPort) });
+    children.push(front);
+    targets.set('nginx in front', { server: front, pids: [front.pid, vitrail.pid], paths, idleBytes: idle + (await idleBytes([front.pid])) });
   }
 
   const compiledServers = new URL('./servers/', import.meta.url);
-  const staticPort = await freePort();
-  targets.set('@fastify/static', {
-    server: await startChildServer('@fastify/static', process.execPath, [new URL('static-server.js', compiledServers).pathname, filesDir, String(staticPort)], staticPort),
-    paths: staticPaths,
-    idleBytes: 0,
-  });
-  const memoryPort = await freePort();
-  targets.set('node:http', {
-    server: await startChildServer('node:http', process.execPath, [new URL('memory-server.js', compiledServers).pathname, filesDir, String(memoryPort)], memoryPort),
-    paths: staticPaths,
-    idleBytes: 0,
-  });
+  for (const [name, script] of [
+    ['@fastify/static', 'static-server.js'],
+    ['node:http', 'memory-server.js'],
+  ] as const) {
+    const port = await freePort();
+    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port)], port);
+    children.push(server);
+    targets.set(name, { server, pids: [server.pid], paths: staticPaths, idleBytes: await idleBytes([server.pid]) });
+  }
 
-  for (const target of targets.values()) target.idleBytes = await treeResidentBytes(target.server.pid);
   await checkSameBytes(targets, files);
   await warmUp(targets, files);
 
@@ -99,8 +122,9 @@ try {
       for (const name of order) {
         const target = targets.get(name) as Target;
         const url = `http://127.0.0.1:${target.server.port}${target.paths.get(file.label) ?? ''}`;
-        const sampler = new PeakMemorySampler(target.server.pid);
-        const result = await runWrk({ url, connections, durationSeconds, threads, timeoutSeconds });
+        const sampler = new PeakMemorySampler(target.pids);
+        const duration = file.size >= LARGE_FILE_BYTES ? largeDurationSeconds : durationSeconds;
+        const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
         const peakBytes = await sampler.stop();
         measurements.push({ server: name, size: file.label, connections, peakBytes, ...result });
         console.error(`${file.label} c=${connections} ${name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors`);
@@ -112,6 +136,7 @@ try {
   const report = formatReport({
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     durationSeconds,
+    largeDurationSeconds,
     threads,
     timeoutSeconds,
     measurements,
@@ -121,14 +146,25 @@ try {
   await writeFile(flags.out, report);
   console.log(report);
 } finally {
-  for (const target of targets.values()) await target.server.stop();
+  for (const child of children.reverse()) await child.stop();
   if (!flags.keep) await rm(workDir, { recursive: true, force: true });
 }
 
-/** null stands for Vitrail on its default settings. */
-function vitrailVariants(list: string): (number | null)[] {
-  if (list.trim() === '') return [null];
-  return list.split(',').map(Number);
+/** Resident memory of process trees a moment after start, once start-up work has settled. */
+async function idleBytes(pids: readonly number[]): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  let total = 0;
+  for (const pid of pids) total += await treeResidentBytes(pid);
+  return total;
+}
+
+/** The nginx config shipped in docs/nginx, pointed at this run's Vitrail, mirror and port. */
+async function shippedFrontConfig(root: string, vitrailPort: number, port: number): Promise<string> {
+  const shipped = await readFile(new URL('../../docs/nginx/vitrail-public-mirror.conf', import.meta.url), 'utf8');
+  return shipped
+    .replaceAll('server 127.0.0.1:8080;', `server 127.0.0.1:${vitrailPort};`)
+    .replaceAll('listen 80;', `listen 127.0.0.1:${port};`)
+    .replaceAll('/var/lib/vitrail/public-mirror', path.join(root, 'public-mirror'));
 }
 
 /** Fails the run when a server answers other bytes than the others for the same file. */
