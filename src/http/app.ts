@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import { registerHttpMetrics, metricsRoutes } from '../ops/http-metrics.js';
 import { httpsOptions } from '../ops/tls.js';
+import { createPublicServer } from '../serving/public-server.js';
 import type { Vitrail } from '../vitrail.js';
 import { registerApiDocs } from './api-docs.js';
 import { Authenticator } from './authentication.js';
@@ -67,10 +68,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     trustProxy: settings.ops.trustProxy as boolean | string[],
     ...httpsOptions(settings.ops.tls),
     // Hot public media are answered before Fastify routes the request; everything else goes to Fastify.
-    serverFactory: (handler) =>
-      http.createServer((request, response) => {
-        if (!vitrail.publicPath.tryServe(request, response, handler)) handler(request, response);
-      }),
+    serverFactory: (handler, options) => createPublicServer(handler, options, vitrail.publicPath),
     // With `https`, Fastify types the instance over https.Server; routes and hooks are the same.
   }) as unknown as FastifyInstance;
   app.addHook('onClose', async () => vitrail.publicPath.close());
