@@ -6,7 +6,7 @@ import * as webInterface from './0003-web-interface.js';
 import * as pages from './0004-pages.js';
 import * as permanentLinks from './0005-permanent-links.js';
 import * as maintenanceLeases from './0006-maintenance-leases.js';
-import * as mediaChanges from './0007-media-changes.js';
+import * as mediaJournalAndSearch from './0007-media-journal-and-search.js';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply, and a shipped migration never
@@ -19,7 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-pages': pages,
   '0005-permanent-links': permanentLinks,
   '0006-maintenance-leases': maintenanceLeases,
-  '0007-media-changes': mediaChanges,
+  '0007-media-journal-and-search': mediaJournalAndSearch,
 };
 
 export const migrationProvider: MigrationProvider = {

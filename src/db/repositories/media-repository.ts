@@ -42,6 +42,15 @@ export interface MediaListQuery {
   readonly after?: MediaCursor;
 }
 
+/** Trigram search looks up sequences of three characters, so shorter searches scan the names instead. */
+const MIN_INDEXED_SEARCH_LENGTH = 3;
+/**
+ * Below this many matching names, a search reads its hits through the index and sorts them; from it on,
+ * walking the listing in order finds a page of matches sooner. Measured with 100,000 rows by
+ * bench/listing-bench.ts: a frequent word takes about 80 ms the first way and 2 ms the second.
+ */
+const FEW_HITS = 1000;
+
 export class MediaRepository {
   constructor(private readonly db: Database) {}
 
@@ -55,12 +64,20 @@ export class MediaRepository {
 
   /** Lists media in the requested order (newest first by default), with the id as tie-breaker. */
   async list(query: MediaListQuery): Promise<MediaRow[]> {
-    let select = this.db
-      .selectFrom('media')
-      .selectAll()
-      .where('trashed_at', query.trashed ? 'is not' : 'is', null);
-    if (query.nameContains !== undefined && query.nameContains !== '') {
-      const pattern = `%${escapeLike(query.nameContains)}%`;
+    const search = query.nameContains ?? '';
+    const phrase = [...search].length >= MIN_INDEXED_SEARCH_LENGTH ? `"${search.replaceAll('"', '""')}"` : null;
+    const fewHits = phrase !== null && (await this.countSearchHits(phrase, FEW_HITS)) < FEW_HITS;
+
+    let select = this.db.selectFrom('media').selectAll();
+    if (fewHits) {
+      // The unary + keeps SQLite from walking a listing index in order: the few hits are fetched by rowid
+      // and sorted, instead of checking every row of the library against them.
+      select = select.where(query.trashed ? sql<boolean>`+trashed_at is not null` : sql<boolean>`+trashed_at is null`);
+    } else {
+      select = select.where('trashed_at', query.trashed ? 'is not' : 'is', null);
+    }
+    if (search !== '') {
+      const pattern = `%${escapeLike(search)}%`;
       select = select.where(sql<boolean>`name_folded like ${pattern} escape '\\'`);
     }
     if (query.folder !== undefined) select = select.where('folder', '=', query.folder);
@@ -71,6 +88,9 @@ export class MediaRepository {
     }
     const { column, direction } = SORT_COLUMNS[query.sort ?? 'newest'];
     const comparison = direction === 'desc' ? '<' : '>';
+    if (phrase !== null) {
+      select = select.where(sql<boolean>`media.rowid in (select rowid from media_search where media_search match ${phrase})`);
+    }
     const after = query.after;
     if (after !== undefined) {
       select = select.where((eb) =>
@@ -101,6 +121,14 @@ export class MediaRepository {
       if (last === undefined || rows.length < pageSize) return;
       after = last.id;
     }
+  }
+
+  /** Counts names containing an FTS5 phrase, stopping at `max`. */
+  private async countSearchHits(phrase: string, max: number): Promise<number> {
+    const { rows } = await sql<{ hits: number }>`
+      select count(*) as hits from (select rowid from media_search where media_search match ${phrase} limit ${max})
+    `.execute(this.db);
+    return Number(rows[0]?.hits ?? 0);
   }
 
   async update(id: string, changes: MediaUpdate): Promise<MediaRow | undefined> {
