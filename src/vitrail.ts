@@ -114,7 +114,6 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const metrics = new VitrailMetrics({ usedBytes: () => storageGuard.usedBytes(null), freeBytes: () => storageGuard.freeBytes() });
   const cache = new PublicMediaCache({ memoryBytes: settings.memoryCacheBytes, maxEntries: PUBLIC_CACHE_MAX_ENTRIES });
   const feed = new MediaChangeFeed(settings.dataDir, cache);
-  const publicPath = new PublicPath({ cache, feed, blobs, logger });
 
   const mediaRepository = new MediaRepository(db);
   const publicMirror =
@@ -131,6 +130,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
+  const publicPath = new PublicPath({ cache, feed, blobs, fetches, logger });
   const purgeRecords = new MediaPurgeRepository(db);
   const derivedBlobs = new DerivedBlobRepository(db);
   const imageProcessor = new SharpImageProcessor({

@@ -208,6 +208,7 @@ export class MediaService {
       };
       const replaced = await this.deps.versions.replaceContent(id, media.version, content, principal.userId, now, derivedBlobRows(id, image, now));
       if (replaced === undefined) throw new VitrailError('VITRAIL_MEDIA_CHANGED_MEANWHILE', { id });
+      await this.deps.changes?.mediaChanged(id);
       await this.deps.purge.deleteUnreferencedBlobs(replaced.droppedDerivedBlobs);
       this.deps.logger.info(
         { mediaId: id, version: replaced.media.version, sha256: replaced.media.sha256, previousSha256: media.sha256, userId: principal.userId },
@@ -367,6 +368,7 @@ export class MediaService {
     if (media.trashed_at === null) await this.requireConfirmationIfFetched(media, 'deleting it', confirmation);
     await this.deps.fetches.flush();
     const result = await this.deps.purge.purge(media, this.deps.clock.now());
+    await this.deps.changes?.mediaChanged(id);
     this.deps.logger.info({ mediaId: id, userId: principal.userId }, 'media purged by an admin');
     return result;
   }
@@ -384,6 +386,7 @@ export class MediaService {
       if (media === undefined || media.trashed_at === null) continue;
       try {
         results.push(await this.deps.purge.purge(media, now));
+        await this.deps.changes?.mediaChanged(id);
       } catch (error) {
         this.deps.logger.error({ err: error, mediaId: id }, 'failed to purge a media from the trash');
       }

@@ -22,6 +22,8 @@ export interface PublicPathDependencies {
   /** null when this process is the only one on the database, as in tests of a single server. */
   readonly feed: MediaChangeFeed | null;
   readonly blobs: BlobStore;
+  /** Counts anonymous fetches, as the route does through the media service. */
+  readonly fetches: { record(mediaId: string): void };
   readonly logger: Logger;
 }
 
@@ -74,6 +76,8 @@ export class PublicPath {
   /** Serves the request if it is a cache hit; returns false, having written nothing, otherwise. */
   tryServe(request: IncomingMessage, response: ServerResponse, fallback: FallbackHandler): boolean {
     if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+    // Credentials could change the answer and must be checked, and only anonymous fetches are counted.
+    if (request.headers.authorization !== undefined) return false;
     const mediaId = mediaIdOf(request.url ?? '');
     if (mediaId === null) return false;
     this.deps.feed?.poll();
@@ -82,6 +86,7 @@ export class PublicPath {
 
     const startedAt = performance.now();
     const requestId = createRequestId(request);
+    this.deps.fetches.record(mediaId);
     const plan = hasNoConditions(request.headers)
       ? request.method === 'HEAD'
         ? entry.plainHead

@@ -47,7 +47,7 @@ describe('media search with the trigram index', () => {
 
   it('follows renames and the trash', async () => {
     const id = ids.get('Kermesse 2026.pdf');
-    const renamed = await fetch(`${server.url}/api/v1/media/${id}`, {
+    const renamed = await fetch(`${server.url}/api/v1/media/${id}?confirm=true`, {
       method: 'PATCH',
       headers: { ...bearer(server.editorToken), 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Fête paroissiale.pdf' }),
@@ -56,7 +56,7 @@ describe('media search with the trigram index', () => {
     assert.deepEqual(await search('kermesse'), []);
     assert.deepEqual(await search('fete'), ['Fête paroissiale.pdf']);
 
-    const trashed = await fetch(`${server.url}/api/v1/media/${id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
+    const trashed = await fetch(`${server.url}/api/v1/media/${id}?confirm=true`, { method: 'DELETE', headers: bearer(server.editorToken) });
     assert.equal(trashed.status, 200);
     assert.deepEqual(await search('fete'), []);
     assert.deepEqual(await search('fete', true), ['Fête paroissiale.pdf']);

@@ -85,7 +85,7 @@ describe('vitrail serve with VITRAIL_WORKERS=2', () => {
     const media = await uploadPublic('avis.pdf');
     assert.deepEqual(await statusesOnNewConnections(media.url), Array(PROBES).fill(200));
 
-    const changed = await fetch(`${base}/api/v1/media/${media.id}`, {
+    const changed = await fetch(`${base}/api/v1/media/${media.id}?confirm=true`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ visibility: 'private' }),
@@ -98,7 +98,7 @@ describe('vitrail serve with VITRAIL_WORKERS=2', () => {
     const media = await uploadPublic('convocation.pdf');
     assert.deepEqual(await statusesOnNewConnections(media.url), Array(PROBES).fill(200));
 
-    const trashed = await fetch(`${base}/api/v1/media/${media.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const trashed = await fetch(`${base}/api/v1/media/${media.id}?confirm=true`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     assert.equal(trashed.status, 200);
     const statuses = await statusesOnNewConnections(media.url);
     assert.ok(statuses.every((status) => status !== 200), `no worker serves it: ${statuses.join(', ')}`);

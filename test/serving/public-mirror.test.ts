@@ -55,7 +55,7 @@ describe('public mirror served by nginx', () => {
   };
   const viaNginx = (media: UploadedMedia, name = media.name) => `${nginx.url}/m/${media.id}/${encodeURIComponent(name)}`;
   const change = (media: UploadedMedia, body: Record<string, string>) =>
-    fetch(`${server.url}/api/v1/media/${media.id}`, {
+    fetch(`${server.url}/api/v1/media/${media.id}?confirm=true`, {
       method: 'PATCH',
       headers: { ...bearer(server.editorToken), 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -117,7 +117,7 @@ describe('public mirror served by nginx', () => {
 
     assert.equal((await change(media, { visibility: 'public' })).status, 200);
     await stat(entry);
-    const trashed = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
+    const trashed = await fetch(`${server.url}/api/v1/media/${media.id}?confirm=true`, { method: 'DELETE', headers: bearer(server.editorToken) });
     assert.equal(trashed.status, 200);
     await assert.rejects(stat(entry), { code: 'ENOENT' });
     assert.notEqual((await fetch(viaNginx(media))).status, 200);

@@ -93,7 +93,7 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
     it('forgets a media at once when it changes', async () => {
       const media = await uploadPdf(server, 'horaires.pdf', 1000);
       const patch = (body: Record<string, string>) =>
-        fetch(`${server.url}/api/v1/media/${media.id}`, {
+        fetch(`${server.url}/api/v1/media/${media.id}?confirm=true`, {
           method: 'PATCH',
           headers: { ...bearer(server.editorToken), 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -113,7 +113,7 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
       assert.equal((await fetch(media.url)).status, 200);
 
       await waitUntilCached(server.server, media.id);
-      const trashed = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
+      const trashed = await fetch(`${server.url}/api/v1/media/${media.id}?confirm=true`, { method: 'DELETE', headers: bearer(server.editorToken) });
       assert.equal(trashed.status, 200);
       assert.notEqual((await fetch(media.url)).status, 200);
       const restored = await fetch(`${server.url}/api/v1/media/${media.id}/restore`, { method: 'POST', headers: bearer(server.editorToken) });
@@ -154,7 +154,7 @@ describe('public path cache across processes on one database', () => {
     await (await fetch(readerUrl)).arrayBuffer();
     await waitUntilCached(reader, media.id);
 
-    const changed = await fetch(`${writer.url}/api/v1/media/${media.id}`, {
+    const changed = await fetch(`${writer.url}/api/v1/media/${media.id}?confirm=true`, {
       method: 'PATCH',
       headers: { ...bearer(writer.editorToken), 'content-type': 'application/json' },
       body: JSON.stringify({ visibility: 'private' }),
@@ -169,7 +169,7 @@ describe('public path cache across processes on one database', () => {
     await (await fetch(readerUrl)).arrayBuffer();
     await waitUntilCached(reader, media.id);
 
-    const trashed = await fetch(`${writer.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: bearer(writer.editorToken) });
+    const trashed = await fetch(`${writer.url}/api/v1/media/${media.id}?confirm=true`, { method: 'DELETE', headers: bearer(writer.editorToken) });
     assert.equal(trashed.status, 200);
     assert.notEqual((await fetch(readerUrl)).status, 200);
   });
