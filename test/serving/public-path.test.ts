@@ -121,6 +121,33 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
       assert.equal((await fetch(media.url)).status, 200);
     });
 
+    it('counts fetches served from the cache', async () => {
+      const media = await uploadPdf(server, 'compte.pdf', 800);
+      await (await fetch(media.url)).arrayBuffer();
+      await waitUntilCached(server.server, media.id);
+      await (await fetch(media.url)).arrayBuffer();
+      await (await fetch(media.url, { method: 'HEAD' })).arrayBuffer();
+
+      const read = await fetch(`${server.url}/api/v1/media/${media.id}`, { headers: bearer(server.editorToken) });
+      assert.equal(((await read.json()) as { recentFetches: number }).recentFetches, 3);
+    });
+
+    it('serves new content at once after a replace', async () => {
+      const media = await uploadPdf(server, 'agenda.pdf', 1500);
+      await (await fetch(media.url)).arrayBuffer();
+      await waitUntilCached(server.server, media.id);
+
+      const replacement = pdf(2500);
+      const form = new FormData();
+      form.append('file', new Blob([replacement]), 'agenda.pdf');
+      const replaced = await fetch(`${server.url}/api/v1/media/${media.id}/content`, { method: 'PUT', headers: bearer(server.editorToken), body: form });
+      assert.equal(replaced.status, 200);
+
+      const served = await fetch(media.url);
+      assert.equal(served.headers.get('content-length'), '2500');
+      assert.ok(Buffer.from(await served.arrayBuffer()).equals(replacement));
+    });
+
     it('never caches a private media', async () => {
       const response = await upload(server, { name: 'prive.pdf', content: pdf(500), fields: { visibility: 'private' } });
       const media = (await response.json()) as { id: string; url: string };
