@@ -57,6 +57,28 @@ describe('loadSettings', () => {
     );
   });
 
+  it('reads the public path settings', () => {
+    const defaults = loadSettings({}, '/srv/vitrail');
+    assert.equal(defaults.memoryCacheBytes, 64 * 1024 * 1024);
+    assert.equal(defaults.workers, 1);
+    assert.equal(defaults.publicMirrorDir, null);
+
+    const settings = loadSettings({ VITRAIL_MEMORY_CACHE_BYTES: '0', VITRAIL_WORKERS: '2', VITRAIL_PUBLIC_MIRROR_DIR: 'mirror' }, '/srv/vitrail');
+    assert.equal(settings.memoryCacheBytes, 0);
+    assert.equal(settings.workers, 2);
+    assert.equal(settings.publicMirrorDir, '/srv/vitrail/mirror');
+  });
+
+  it('rejects invalid public path settings', () => {
+    assert.throws(
+      () => loadSettings({ VITRAIL_MEMORY_CACHE_BYTES: '64MB', VITRAIL_WORKERS: '0' }),
+      (error: SettingsError) =>
+        error.problems.length === 2 &&
+        error.problems.some((problem) => problem.startsWith('VITRAIL_MEMORY_CACHE_BYTES="64MB" is invalid: expected a whole number of bytes')) &&
+        error.problems.some((problem) => problem.startsWith('VITRAIL_WORKERS="0" is invalid: expected a whole number of server processes from 1 to 64')),
+    );
+  });
+
   it('reports every invalid variable at once', () => {
     assert.throws(
       () =>
