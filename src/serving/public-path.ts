@@ -32,7 +32,7 @@ export interface PublicPathDependencies {
  * database query and, for small bodies, no file read. Anything else — a miss, a private media, a request
  * with credentials that could matter, an error — goes to the Fastify route, which fills the cache.
  *
- * Answers come from the same response planner as the route, so headers are the same on both paths.
+ * Responses come from the same response planner as the route, so headers are the same on both paths.
  */
 export class PublicPath {
   private readonly loadingBodies = new Set<string>();
@@ -128,7 +128,7 @@ export class PublicPath {
       },
       (error: unknown) => {
         // The bytes are unreadable: forget the entry and let the route decide how to answer.
-        this.deps.logger.warn({ reqId: requestId, mediaId: entry.mediaId, err: error }, 'cached media could not be opened; answering through the route');
+        this.deps.logger.warn({ reqId: requestId, mediaId: entry.mediaId, err: error }, 'cached media could not be opened; responding through the route');
         this.deps.cache.invalidate(entry.mediaId);
         fallback(request, response);
       },
@@ -181,7 +181,7 @@ export function mediaIdOf(url: string): string | null {
 
 function writeHead(response: ServerResponse, plan: ResponsePlan, requestId: string): void {
   response.setHeader(REQUEST_ID_HEADER, requestId);
-  // An empty 412 or 416 says so with Content-Length: 0, as Fastify's reply does, instead of an empty chunked body.
+  // An empty 412 or 416 sends Content-Length: 0, as Fastify's reply does, instead of an empty chunked body.
   if (plan.status !== 304 && plan.headers['content-length'] === undefined) response.setHeader('content-length', '0');
   response.writeHead(plan.status, plan.headers);
 }
