@@ -130,7 +130,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
-  const publicPath = new PublicPath({ cache, feed, blobs, fetches, logger });
+  const publicPath = new PublicPath({ cache, feed, blobs, fetches, metrics, logger });
   const purgeRecords = new MediaPurgeRepository(db);
   const derivedBlobs = new DerivedBlobRepository(db);
   const imageProcessor = new SharpImageProcessor({

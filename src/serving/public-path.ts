@@ -14,6 +14,12 @@ import { describeMedia } from './representation.js';
 import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 
+/** The Prometheus counters that Fastify's onResponse hook feeds for routed requests. */
+export interface PublicPathMetrics {
+  readonly httpRequests: { inc(labels: { method: string; route: string; status: string }): void };
+  readonly bytesServed: { inc(labels: { route: string }, value: number): void };
+}
+
 /** The request handler that serves everything the public path does not: Fastify's. */
 export type FallbackHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -24,6 +30,8 @@ export interface PublicPathDependencies {
   readonly blobs: BlobStore;
   /** Counts anonymous fetches, as the route does through the media service. */
   readonly fetches: { record(mediaId: string): void };
+  /** Counts requests and bytes served, as the Fastify hook does for routed requests. */
+  readonly metrics?: PublicPathMetrics;
   readonly logger: Logger;
 }
 
@@ -146,10 +154,18 @@ export class PublicPath {
       .finally(() => this.loadingBodies.delete(entry.mediaId));
   }
 
-  /** Logs like the Fastify request log: one line per request at info. */
+  /** Counts and logs like Fastify's hooks: metrics by route, then one log line per request at info. */
   private logCompleted(request: IncomingMessage, response: ServerResponse, requestId: string, startedAt: number): void {
-    if (!this.deps.logger.isLevelEnabled('info')) return;
     const url = request.url ?? '';
+    const metrics = this.deps.metrics;
+    if (metrics !== undefined) {
+      // The route patterns Fastify reports for /m/<id> and /m/<id>/<name>, so both paths share their series.
+      const route = url.indexOf('/', 3) === -1 ? '/m/:id' : '/m/:id/*';
+      metrics.httpRequests.inc({ method: request.method ?? 'GET', route, status: String(response.statusCode) });
+      const length = Number(response.getHeader('content-length'));
+      if (Number.isFinite(length) && length > 0 && request.method !== 'HEAD') metrics.bytesServed.inc({ route }, length);
+    }
+    if (!this.deps.logger.isLevelEnabled('info')) return;
     const query = url.indexOf('?');
     this.deps.logger.info(
       {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 
 import type { FastifyServerOptions } from 'fastify';
 
@@ -10,12 +11,14 @@ type FastifyHandler = (request: http.IncomingMessage, response: http.ServerRespo
  * Fastify's `serverFactory`: the node:http server that lets the public path answer cache hits before Fastify
  * routes anything. Fastify skips its own timeout settings when given a factory (fastify 5, lib/server.js),
  * so this applies them the same way: keep-alive, request and connection timeouts, requests per socket.
+ * With Fastify's `https` option (VITRAIL_TLS_CERT and VITRAIL_TLS_KEY) the server speaks HTTPS.
  */
 export function createPublicServer(handler: FastifyHandler, options: FastifyServerOptions, publicPath: PublicPath): http.Server {
-  const serverOptions = (options as { http?: http.ServerOptions }).http ?? {};
-  const server = http.createServer(serverOptions, (request, response) => {
+  const listener = (request: http.IncomingMessage, response: http.ServerResponse) => {
     if (!publicPath.tryServe(request, response, handler)) handler(request, response);
-  });
+  };
+  const { http: httpOptions, https: httpsOptions } = options as { http?: http.ServerOptions; https?: https.ServerOptions };
+  const server = httpsOptions === undefined ? http.createServer(httpOptions ?? {}, listener) : https.createServer(httpsOptions, listener);
   if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
   if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
   if (options.connectionTimeout !== undefined) server.setTimeout(options.connectionTimeout);

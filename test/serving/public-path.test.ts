@@ -132,6 +132,21 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
       assert.equal(((await read.json()) as { recentFetches: number }).recentFetches, 3);
     });
 
+    it('counts cache hits in the metrics', async () => {
+      const media = await uploadPdf(server, 'tarifs.pdf', 700);
+      await (await fetch(media.url)).arrayBuffer();
+      await waitUntilCached(server.server, media.id);
+      const counted = async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        const line = text.split('\n').find((row) => row.startsWith('vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'));
+        return Number(line?.split(' ').at(-1) ?? 0);
+      };
+      const before = await counted();
+      await (await fetch(media.url)).arrayBuffer();
+      await (await fetch(media.url)).arrayBuffer();
+      assert.equal(await counted(), before + 2);
+    });
+
     it('serves new content at once after a replace', async () => {
       const media = await uploadPdf(server, 'agenda.pdf', 1500);
       await (await fetch(media.url)).arrayBuffer();
