@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { accessPolicy } from '../auth/access-policy.js';
 import type { MediaRow } from '../db/schema.js';
 import { isMediaId } from '../media/media-ids.js';
-import { describeMedia } from './representation.js';
+import { describeContent, publicContentOf, publicFileName } from './served-content.js';
 
 export interface PublicMirrorDependencies {
   /** Directory that nginx serves; public media appear under `<root>/m/<id>/<name>`. */
@@ -82,12 +82,14 @@ export class PublicMirror {
   private async linkInto(mediaRoot: string, media: MediaRow): Promise<void> {
     const directory = path.join(mediaRoot, media.id);
     await mkdir(directory, { recursive: true });
-    await link(this.deps.blobPath(media.sha256), path.join(directory, media.name));
+    // The file nginx serves is what the plain public URL serves: an image's rendition, or the original.
+    await link(this.deps.blobPath(publicContentOf(media).sha256), path.join(directory, publicFileName(media)));
   }
 }
 
 /** Whether nginx may serve a media as a plain file: readable by anyone and safe without a sandbox policy. */
 export function isMirrored(media: MediaRow): boolean {
   if (!accessPolicy.canReadMedia(null, media)) return false;
-  return describeMedia(media).headers['content-security-policy'] === undefined && !media.name.includes('/');
+  const headers = describeContent(media, publicContentOf(media)).headers;
+  return headers['content-security-policy'] === undefined && !publicFileName(media).includes('/');
 }

@@ -10,7 +10,7 @@ import { isMediaId } from '../media/media-ids.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MediaChangeFeed } from './media-change-feed.js';
 import { PublicMediaCache, type CacheTicket, type CachedMedia, type ServedMedia } from './public-media-cache.js';
-import { describeMedia } from './representation.js';
+import { describeContent, publicContentOf } from './served-content.js';
 import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 
@@ -86,7 +86,9 @@ export class PublicPath {
     if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
     // Credentials could change the answer and must be checked, and only anonymous fetches are counted.
     if (request.headers.authorization !== undefined) return false;
-    const mediaId = mediaIdOf(request.url ?? '');
+    // A query string selects a variant, which the route makes or finds; only plain URLs are cached.
+    if (request.url === undefined || request.url.includes('?')) return false;
+    const mediaId = mediaIdOf(request.url);
     if (mediaId === null) return false;
     this.deps.feed?.poll();
     const entry = this.deps.cache.get(mediaId);
@@ -181,9 +183,10 @@ export class PublicPath {
   }
 }
 
-/** What the public URL of a media serves: today, its original bytes as stored. */
+/** What the plain public URL of a media serves, without a variant query: its rendition or its original. */
 export function describeServed(media: MediaRow): ServedMedia {
-  return { mediaId: media.id, blobKey: media.sha256, representation: describeMedia(media) };
+  const content = publicContentOf(media);
+  return { mediaId: media.id, blobKey: content.sha256, representation: describeContent(media, content) };
 }
 
 /** The media id of `/m/<id>` or `/m/<id>/<name>`, the two public URL shapes; null for anything else. */

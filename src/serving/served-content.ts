@@ -128,7 +128,7 @@ function blobContent(media: MediaForServing, content: PublicContent, blobs: Blob
  * and original, so its Last-Modified is the media's last change. Other files keep the date their content
  * was stored.
  */
-function describeContent(media: MediaForServing, content: PublicContent): Representation {
+export function describeContent(media: MediaForServing, content: PublicContent): Representation {
   const changedAt = media.thumbnail_sha256 === null ? (media.content_changed_at ?? media.created_at) : media.updated_at;
   return describeMedia({ ...media, ...content, created_at: changedAt, content_changed_at: null });
 }

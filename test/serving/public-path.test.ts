@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import pino from 'pino';
+import sharp from 'sharp';
 
 import { loadSettings } from '../../src/config/settings.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -163,6 +164,26 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
       const served = await fetch(media.url);
       assert.equal(served.headers.get('content-length'), '2500');
       assert.ok(Buffer.from(await served.arrayBuffer()).equals(replacement));
+    });
+
+    it('caches the rendition an image URL serves', async () => {
+      const jpeg = await sharp({ create: { width: 1600, height: 100, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+      const response = await upload(server, { name: 'bandeau.jpg', content: jpeg });
+      assert.equal(response.status, 201);
+      const media = (await response.json()) as { id: string; url: string };
+
+      const fromRoute = await fetch(media.url);
+      const routeBody = Buffer.from(await fromRoute.arrayBuffer());
+      await waitUntilCached(server.server, media.id);
+      const fromCache = await fetch(media.url);
+      const cacheBody = Buffer.from(await fromCache.arrayBuffer());
+      assert.deepEqual(stableHeaders(fromCache), stableHeaders(fromRoute));
+      assert.ok(cacheBody.equals(routeBody), 'same body');
+      assert.equal((await sharp(cacheBody).metadata()).width, 1200, 'the rendition, not the original');
+
+      const variant = await fetch(`${media.url}?w=50`);
+      assert.equal(variant.status, 200);
+      assert.equal((await sharp(Buffer.from(await variant.arrayBuffer())).metadata()).width, 50);
     });
 
     it('never caches a private media', async () => {
