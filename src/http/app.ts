@@ -1,9 +1,8 @@
-import cookie from '@fastify/cookie';
-import http from 'node:http';
-
-import multipart from '@fastify/multipart';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 import { registerHttpMetrics, metricsRoutes } from '../ops/http-metrics.js';
