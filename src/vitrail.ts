@@ -21,7 +21,6 @@ import { SessionRepository } from './db/repositories/session-repository.js';
 import { TokenRepository } from './db/repositories/token-repository.js';
 import { UserRepository } from './db/repositories/user-repository.js';
 import { DrupalImporter } from './drupal/drupal-importer.js';
-import { noStyleVariants } from './drupal/image-styles.js';
 import { LegacyUrlResolver } from './drupal/legacy-urls.js';
 import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
@@ -224,7 +223,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     pages,
     mailExternalizer: new MailExternalizer({ images, links, logger }),
     legacyPaths,
-    legacyUrls: new LegacyUrlResolver(legacyPaths, noStyleVariants),
+    legacyUrls: new LegacyUrlResolver(legacyPaths),
     drupalImporter,
     metrics,
     variants,

@@ -1,5 +1,3 @@
-import type { MediaDerivedBlobRow } from '../db/schema.js';
-
 /** The box an image style scales into, in pixels; a missing side is free. */
 export interface StyleSize {
   readonly width?: number;
@@ -16,18 +14,4 @@ export const DRUPAL_STANDARD_STYLE_SIZES: Readonly<Record<string, StyleSize>> = 
   medium: { width: 220, height: 220 },
   large: { width: 480, height: 480 },
   wide: { width: 1090 },
-};
-
-/** Finds or makes a variant of a media that fits a style's size; null when none can be had. */
-export interface StyleVariantSource {
-  findVariant(mediaId: string, size: StyleSize): Promise<MediaDerivedBlobRow | null>;
-}
-
-/**
- * TODO: serve image variants at the style's size once Vitrail makes variants: replace this source with
- * one that requests a variant of `size` from the image variant service. Until then, style URLs without a derivative on disk
- * serve the media's rendition.
- */
-export const noStyleVariants: StyleVariantSource = {
-  findVariant: async () => null,
 };

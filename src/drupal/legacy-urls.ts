@@ -1,11 +1,12 @@
 import type { LegacyPathRepository } from '../db/repositories/legacy-path-repository.js';
 import type { MediaDerivedBlobRow } from '../db/schema.js';
 import { decodeLegacyPath, isForbiddenFileName } from './drupal-paths.js';
-import { DRUPAL_STANDARD_STYLE_SIZES, type StyleVariantSource } from './image-styles.js';
+import { DRUPAL_STANDARD_STYLE_SIZES, type StyleSize } from './image-styles.js';
 
 /** Target of an old URL path: a media, one of its derived images, or nothing. */
 export type LegacyTarget =
-  | { readonly kind: 'media'; readonly mediaId: string }
+  /** The media itself, or, with `styleSize`, a variant of it that fits an image style's box. */
+  | { readonly kind: 'media'; readonly mediaId: string; readonly styleSize?: StyleSize }
   | { readonly kind: 'derived'; readonly mediaId: string; readonly blob: MediaDerivedBlobRow }
   | { readonly kind: 'not-found' };
 
@@ -16,13 +17,10 @@ const WEBP_SUFFIX = '.webp';
 /**
  * Resolves old Drupal URL paths to media. A plain path serves the media imported from it. An image style
  * path (`styles/<style>/public/<path>`, possibly with `.webp` appended) serves the derivative imported
- * from disk, else a variant at the style's size, else the media itself. Secret Drupal files never resolve.
+ * from disk, else a variant at the size of one of Drupal's standard styles, else the media itself. Secret Drupal files never resolve.
  */
 export class LegacyUrlResolver {
-  constructor(
-    private readonly paths: LegacyPathRepository,
-    private readonly variants: StyleVariantSource,
-  ) {}
+  constructor(private readonly paths: LegacyPathRepository) {}
 
   /** `rawPath` is the URL path after the prefix and its slash, still percent-encoded. */
   async resolve(prefix: string, rawPath: string): Promise<LegacyTarget> {
@@ -54,10 +52,8 @@ export class LegacyUrlResolver {
         const blob = await this.paths.findDerivedBlob(mediaId, 'drupal-style', key);
         if (blob !== undefined) return { kind: 'derived', mediaId, blob };
       }
-      const size = Object.hasOwn(DRUPAL_STANDARD_STYLE_SIZES, style) ? DRUPAL_STANDARD_STYLE_SIZES[style] : undefined;
-      const variant = size === undefined ? null : await this.variants.findVariant(mediaId, size);
-      if (variant !== null) return { kind: 'derived', mediaId, blob: variant };
-      return { kind: 'media', mediaId };
+      const styleSize = Object.hasOwn(DRUPAL_STANDARD_STYLE_SIZES, style) ? DRUPAL_STANDARD_STYLE_SIZES[style] : undefined;
+      return styleSize === undefined ? { kind: 'media', mediaId } : { kind: 'media', mediaId, styleSize };
     }
     return NOT_FOUND;
   }

@@ -170,7 +170,7 @@ describe('vitrail import drupal', () => {
     assert.equal((await get('/sites/default/files/2023-06/F%C3%AAte%20paroissiale%20%C3%A9t%C3%A9%ZZ.jpg')).status, 400);
   });
 
-  it('serves style URLs from derivatives, else the rendition', async () => {
+  it('serves style URLs from derivatives, else a variant at the style size', async () => {
     const medium = await get('/sites/default/files/styles/medium/public/2022-11/affiche.jpg?itok=AbCdEf12');
     assert.equal(medium.status, 200);
     assert.deepEqual(await bytes(medium), fixture.derivatives.get('medium/public/2022-11/affiche.jpg'));
@@ -183,12 +183,25 @@ describe('vitrail import drupal', () => {
     const mediumWebp = await get('/sites/default/files/styles/medium/public/2022-11/affiche.jpg.webp?itok=xyz');
     assert.deepEqual(await bytes(mediumWebp), fixture.derivatives.get('medium/public/2022-11/affiche.jpg'), 'the same style in the original format stands in');
 
+    // No thumbnail derivative was on disk: a variant fitting the standard 100×100 box, never enlarged.
     const thumbnail = await get('/sites/default/files/styles/thumbnail/public/2022-11/affiche.jpg?itok=1');
     assert.equal(thumbnail.status, 200);
-    assert.deepEqual(await bytes(thumbnail), fixture.contents.get('2022-11/affiche.jpg'));
+    assert.equal(thumbnail.headers.get('content-type'), 'image/jpeg');
+    const thumbnailSize = await sharp(await bytes(thumbnail)).metadata();
+    assert.equal(thumbnailSize.width, 64);
+    assert.equal(thumbnailSize.height, 48);
 
     const accented = await get(`/sites/default/files/styles/medium/public/${drupalEncode(ACCENTED_PATH, true)}?itok=1`);
-    assert.deepEqual(await bytes(accented), fixture.contents.get(ACCENTED_PATH));
+    assert.equal(accented.status, 200);
+    const accentedSize = await sharp(await bytes(accented)).metadata();
+    const original = await sharp(fixture.contents.get(ACCENTED_PATH)).metadata();
+    assert.ok((accentedSize.width ?? 0) <= 220 && (accentedSize.height ?? 0) <= 220, 'fits the medium style box');
+    assert.equal(accentedSize.width, Math.min(original.width ?? 0, Math.round(((original.width ?? 0) * 220) / Math.max(original.width ?? 1, original.height ?? 1))));
+
+    // A style Drupal's standard profile does not define falls back to the media itself.
+    const custom = await get('/sites/default/files/styles/bandeau_accueil/public/2022-11/affiche.jpg?itok=1');
+    assert.equal(custom.status, 200);
+    assert.deepEqual(await bytes(custom), fixture.contents.get('2022-11/affiche.jpg'));
 
     assert.equal((await get('/sites/default/files/styles/medium/private/confidentiel/liste.pdf')).status, 404);
   });

@@ -7,6 +7,7 @@ import { sendGone } from '../../serving/gone.js';
 import { describeMedia } from '../../serving/representation.js';
 import { planResponse } from '../../serving/response-plan.js';
 import type { MediaDerivedBlobRow } from '../../db/schema.js';
+import type { StyleSize } from '../../drupal/image-styles.js';
 import { readConditions, serveMedia, type PublicMediaRoutesOptions } from './public-media-routes.js';
 
 export interface LegacyRoutesOptions extends PublicMediaRoutesOptions {
@@ -50,10 +51,18 @@ async function serveLegacy(prefix: string, request: FastifyRequest, reply: Fasti
     case 'not-found':
       throw new VitrailError('VITRAIL_ROUTE_NOT_FOUND', { method: request.method, path: pathOf(request) });
     case 'media':
-      return serveMedia(target.mediaId, request, reply, options);
+      return serveMedia(target.mediaId, request, reply, options, target.styleSize === undefined ? undefined : styleVariantQuery(target.styleSize));
     case 'derived':
       return serveDerived(target.mediaId, target.blob, request, reply, options);
   }
+}
+
+/** Builds the public URL parameters of a variant that fits a style's box, never enlarged, as Drupal's "scale" does. */
+function styleVariantQuery(size: StyleSize): Record<string, string> {
+  const query: Record<string, string> = { fit: 'inside' };
+  if (size.width !== undefined) query.w = String(size.width);
+  if (size.height !== undefined) query.h = String(size.height);
+  return query;
 }
 
 /** Serves a derived image under the access rules and trash state of its media. */

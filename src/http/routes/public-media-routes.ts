@@ -41,6 +41,8 @@ export async function serveMedia(
   request: FastifyRequest,
   reply: FastifyReply,
   options: PublicMediaRoutesOptions,
+  /** Variant parameters that replace the request's query, for old URLs that name a size in their path. */
+  variantQuery?: Readonly<Record<string, string>>,
 ): Promise<FastifyReply> {
   const ticket = options.publicPath?.ticket();
   const principal = await options.authenticator.optional(request);
@@ -49,9 +51,13 @@ export async function serveMedia(
   if (resolution.kind === 'not-found') throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
   const media = resolution.media;
   // A query selects a variant; only the plain public URL is cached, keyed by media id.
-  if (ticket !== undefined && Object.keys(request.query ?? {}).length === 0) options.publicPath?.remember(media, ticket);
+  if (ticket !== undefined && variantQuery === undefined && Object.keys(request.query ?? {}).length === 0) {
+    options.publicPath?.remember(media, ticket);
+  }
 
-  const served = await resolveServedContent(media, request.query as Record<string, unknown>, options);
+  // Only images the processor decoded have variants; any other media is served whole.
+  const query = variantQuery !== undefined && media.thumbnail_sha256 !== null ? variantQuery : request.query;
+  const served = await resolveServedContent(media, query as Record<string, unknown>, options);
   const plan = planResponse(served.representation, readConditions(request));
   reply.code(plan.status).headers(plan.headers);
   if (plan.body === null) return reply.send();
