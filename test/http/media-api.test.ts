@@ -59,6 +59,12 @@ describe('media API and public URLs', () => {
       assert.equal(upper.items.length, 1);
     });
 
+    it('ignores control characters in a search', async () => {
+      const response = await api(`/api/v1/media?q=${encodeURIComponent('\u0000\u001fJüw')}`);
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as PageJson).items.length, 0);
+    });
+
     it('treats LIKE wildcards in a search as plain text', async () => {
       await create('cent_pour_cent.pdf');
       const page = (await (await api(`/api/v1/media?q=${encodeURIComponent('%')}`)).json()) as PageJson;

@@ -64,7 +64,9 @@ export class MediaRepository {
 
   /** Lists media in the requested order (newest first by default), with the id as tie-breaker. */
   async list(query: MediaListQuery): Promise<MediaRow[]> {
-    const search = query.nameContains ?? '';
+    // Names never contain control characters, and SQLite's LIKE and FTS5 both stop reading a pattern at a
+    // NUL, so control characters are dropped from the search as they are from names.
+    const search = (query.nameContains ?? '').replace(/\p{Cc}/gu, '');
     const phrase = [...search].length >= MIN_INDEXED_SEARCH_LENGTH ? `"${search.replaceAll('"', '""')}"` : null;
     const fewHits = phrase !== null && (await this.countSearchHits(phrase, FEW_HITS)) < FEW_HITS;
 
