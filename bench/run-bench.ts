@@ -167,14 +167,14 @@ async function shippedFrontConfig(root: string, vitrailPort: number, port: numbe
     .replaceAll('/var/lib/vitrail/public-mirror', path.join(root, 'public-mirror'));
 }
 
-/** Fails the run when a server answers other bytes than the others for the same file. */
+/** Fails the run when a server returns other bytes than the others for the same file. */
 async function checkSameBytes(all: Map<string, Target>, files: readonly BenchFile[]): Promise<void> {
   for (const file of files) {
     for (const [name, target] of all) {
       const response = await fetch(`http://127.0.0.1:${target.server.port}${target.paths.get(file.label) ?? ''}`);
       const length = (await response.arrayBuffer()).byteLength;
       if (response.status !== 200 || length !== file.size) {
-        throw new Error(`${name} answered ${response.status} with ${length} bytes for ${file.name}, expected 200 with ${file.size}`);
+        throw new Error(`${name} returned ${response.status} with ${length} bytes for ${file.name}, expected 200 with ${file.size}`);
       }
     }
   }

@@ -8,7 +8,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 /** Settings of one Vitrail process, parsed once from the environment and then frozen. */
 export interface Settings {
-  /** Absolute path of the directory that holds the database, the blobs and the staging area. */
+  /** Absolute path of the directory that contains the database, the blobs and the staging area. */
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;

@@ -27,8 +27,8 @@ export function openSqliteDatabase(dataDir: string): Database {
 
 /** Applies pending migrations; returns the names of those applied. */
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  // Migrations were written in parallel and each touches its own tables, so one numbered below an applied
-  // one may still be applied later; they never depend on each other's order.
+  // Migrations were written in parallel and each touches only its own tables. So a migration numbered
+  // below an applied one may still be applied later, because their order does not matter.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

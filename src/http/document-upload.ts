@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { VitrailError } from '../errors/catalogue.js';
 import type { MediaService } from '../media/media-service.js';
 import type { StagedFile } from '../storage/staging-area.js';
+import { assertMultipart } from './multipart-request.js';
 
 /** A multipart request with one file in the field "file" and text fields, each possibly repeated. */
 export interface DocumentUpload {
@@ -17,12 +18,7 @@ export interface DocumentUpload {
  * must discard the staged file once done.
  */
 export async function receiveDocumentUpload(request: FastifyRequest, media: MediaService, allowedFields: readonly string[]): Promise<DocumentUpload> {
-  if (!request.isMultipart()) {
-    throw new VitrailError('VITRAIL_REQUEST_CONTENT_TYPE', {
-      expected: 'multipart/form-data with the file in the field "file"',
-      received: request.headers['content-type'] ?? 'none',
-    });
-  }
+  assertMultipart(request);
 
   let staged: StagedFile | undefined;
   let fileName = '';

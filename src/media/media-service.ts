@@ -25,10 +25,10 @@ import type { MediaPurge, PurgeResult } from './media-purge.js';
 import { checkUpload, type CheckedUpload } from './upload-check.js';
 
 export const VISIBILITIES: readonly Visibility[] = ['public', 'private'];
-/** Longest alt text, in characters: far above what a screen reader user wants to hear. */
+/** Maximum alt text length, in characters: far above what a screen reader user wants to hear. */
 export const MAX_ALT_LENGTH = 1000;
 export const MAX_PAGE_SIZE = 200;
-/** Longest folder name, in characters. */
+/** Maximum folder name length, in characters. */
 export const MAX_FOLDER_LENGTH = 200;
 
 export interface MediaServiceDependencies {
@@ -52,7 +52,7 @@ export interface MediaServiceDependencies {
   readonly uploadGuard?: UploadGuard;
   /** Counts accepted uploads and their bytes. */
   readonly uploadMetrics?: { recordUpload(bytes: number): void };
-  /** Told of every change to a media before the change is answered, so caches stay exact. */
+  /** Listener called on every change to a media before the response is sent, so caches stay exact. */
   readonly changes?: MediaChangeListener;
 }
 
@@ -335,7 +335,7 @@ export class MediaService {
     return updated ?? media;
   }
 
-  /** Moves a media to the trash: its URL stops answering until it is restored. */
+  /** Moves a media to the trash: its URL returns 410 until it is restored. */
   async trashMedia(id: string, principal: Principal, confirmation: Confirmation = { confirmed: false }): Promise<MediaRow> {
     this.requireRight(principal, 'edit media');
     const media = await this.requireMedia(id);

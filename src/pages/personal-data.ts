@@ -92,7 +92,7 @@ export function findPersonalData(document: HtmlDocument, allowlist: PersonalData
       const parent = 'parentNode' in node && node.parentNode !== null && isElement(node.parentNode) ? node.parentNode.tagName : 'document';
       const where = { element: node.nodeName === '#comment' ? 'comment' : parent, attribute: null, line: lineOf(node) };
       const text = 'data' in node ? String(node.data) : (node as { value: string }).value;
-      // CSS holds no reader-visible text, and its base64 images would match phone and IBAN patterns by chance.
+      // CSS contains no reader-visible text, and its base64 images would match phone and IBAN patterns by chance.
       if (parent === 'style') scanTokens(text, where, record);
       else scanText(text, where, record);
       return;

@@ -16,7 +16,7 @@ const JOURNAL_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Follows the media_changes journal of a SQLite database so that changes made by other processes (other
- * workers, the CLI) reach this process's cache before its next answer.
+ * workers, the CLI) reach this process's cache before its next response.
  *
  * `poll` runs before each cache lookup and costs one `PRAGMA data_version` on a connection of its own:
  * SQLite changes that number whenever another connection commits, and this connection never writes, so
@@ -70,7 +70,7 @@ export class MediaChangeFeed {
       this.sink.invalidate(row.media_id);
       this.lastSeq = row.seq;
     }
-    // Rows were pruned before this process read them: forget everything rather than serve a stale answer.
+    // Rows were pruned before this process read them: forget everything rather than serve a stale response.
     const latest = this.latestSeq.get() ?? 0;
     if ((rows[0] !== undefined && rows[0].seq !== expectedFirst) || latest > this.lastSeq) {
       this.sink.clear();

@@ -9,7 +9,7 @@ export interface ServedMedia {
   readonly representation: Representation;
 }
 
-/** A cached media: its description, its answers to plain GET and HEAD, and its bytes once loaded. */
+/** A cached media: its description, its planned responses to plain GET and HEAD, and its bytes once loaded. */
 export interface CachedMedia extends ServedMedia {
   /** Planned once: a GET or HEAD without conditions or Range gets these headers every time. */
   readonly plainGet: ResponsePlan;
@@ -33,7 +33,7 @@ export interface PublicMediaCacheOptions {
  * query, and small bodies kept in memory within a byte budget, least recently used first out.
  *
  * Only media readable anonymously are cached. Exactness rests on `invalidate`, which every change of a
- * media must reach before its request is answered (rename, visibility, trash, restore, replace, delete),
+ * media must reach before its response is sent (rename, visibility, trash, restore, replace, delete),
  * and on the change counter: a lookup that began before an invalidation never fills the cache.
  */
 export class PublicMediaCache {
@@ -97,7 +97,7 @@ export class PublicMediaCache {
     this.bodyBytes += body.length;
   }
 
-  /** Forgets a media; its next request reads the database again. Call it before answering the change. */
+  /** Forgets a media; its next request reads the database again. Call it before responding to the change. */
   invalidate(mediaId: string): void {
     this.changes += 1;
     this.drop(mediaId);

@@ -48,12 +48,12 @@ export class PublicPath {
 
   constructor(private readonly deps: PublicPathDependencies) {}
 
-  /** Forgets a media in this process; every change to a media calls it before the change is answered. */
+  /** Forgets a media in this process; every change to a media calls it before the response is sent. */
   invalidate(mediaId: string): void {
     this.deps.cache.invalidate(mediaId);
   }
 
-  /** Whether a media would be answered from the cache; for tests and diagnostics, it changes nothing. */
+  /** Tells whether a media would be served from the cache; for tests and diagnostics, it changes nothing. */
   isCached(mediaId: string): boolean {
     this.deps.feed?.poll();
     return this.deps.cache.peek(mediaId) !== undefined;
@@ -76,7 +76,7 @@ export class PublicPath {
     if (entry !== null) this.loadBody(entry);
   }
 
-  /** Stops serving from the cache, so requests during shutdown reach Fastify, which answers 503. */
+  /** Stops serving from the cache, so requests during shutdown reach Fastify, which returns 503. */
   close(): void {
     this.closing = true;
   }

@@ -4,7 +4,7 @@ import type { RequestConditions } from './response-plan.js';
 
 const CONDITION_HEADERS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'range', 'if-range'] as const;
 
-/** Reads the headers that decide how a GET or HEAD is answered; repeated headers are joined with commas. */
+/** Reads the headers that decide the response to a GET or HEAD; repeated headers are joined with commas. */
 export function readRequestConditions(method: string, headers: IncomingHttpHeaders): RequestConditions {
   const header = (name: (typeof CONDITION_HEADERS)[number]): string | undefined => {
     const value = headers[name];
@@ -21,7 +21,7 @@ export function readRequestConditions(method: string, headers: IncomingHttpHeade
   };
 }
 
-/** Whether a request carries none of those headers, so the plain answer planned once applies. */
+/** Whether a request carries none of those headers, so the plain response planned once applies. */
 export function hasNoConditions(headers: IncomingHttpHeaders): boolean {
   for (const name of CONDITION_HEADERS) if (headers[name] !== undefined) return false;
   return true;

@@ -23,7 +23,7 @@ export class LocalBlobStore implements BlobStore {
   async putFile(sha256: string, localPath: string): Promise<void> {
     const target = this.pathOf(sha256);
     if (await fileExists(target)) {
-      // A fresh mtime tells a concurrent orphan cleanup that this blob is about to be referenced again.
+      // A fresh mtime signals to a concurrent orphan cleanup that this blob is about to be referenced again.
       const now = new Date();
       await utimes(target, now, now);
       await unlink(localPath);

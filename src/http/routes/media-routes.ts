@@ -10,6 +10,7 @@ import type { PublicLinks } from '../../media/public-links.js';
 import type { MediaRow } from '../../db/schema.js';
 import type { StagedFile } from '../../storage/staging-area.js';
 import type { Authenticator } from '../authentication.js';
+import { assertMultipart } from '../multipart-request.js';
 
 export interface MediaRoutesOptions {
   readonly media: MediaService;
@@ -188,12 +189,7 @@ export interface ReceivedUpload {
  * text fields are collected. The caller owns the staged file once this returns.
  */
 export async function readUpload(request: FastifyRequest, media: MediaService, textFields: ReadonlySet<string>): Promise<ReceivedUpload> {
-  if (!request.isMultipart()) {
-    throw new VitrailError('VITRAIL_REQUEST_CONTENT_TYPE', {
-      expected: 'multipart/form-data with the file in the field "file"',
-      received: request.headers['content-type'] ?? 'none',
-    });
-  }
+  assertMultipart(request);
 
   let staged: StagedFile | undefined;
   let fileName = '';
