@@ -102,7 +102,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     resolver: vitrail.legacyUrls,
     publicPrefixes: await vitrail.legacyPaths.listPrefixes(),
   });
-  await app.register(pageRoutes, { pages: vitrail.pages, media: vitrail.media, authenticator, links: vitrail.links });
+  await app.register(pageRoutes, { pages: vitrail.pages, media: vitrail.media, authenticator, links: vitrail.links, users: vitrail.users });
   await app.register(publicPageRoutes, { pages: vitrail.pages });
   await app.register(externalizeRoutes, { externalizer: vitrail.mailExternalizer, media: vitrail.media, authenticator });
   await app.register(integrationRoutes, {

@@ -81,6 +81,64 @@ export interface ApiToken {
   readonly revokedAt: string | null;
 }
 
+export type PageStatus = 'published' | 'unpublished';
+
+/** Where the page check found an item: the element, the attribute (null for text) and the source line. */
+export interface FindingLocation {
+  readonly element: string;
+  readonly attribute: string | null;
+  readonly line: number | null;
+}
+
+/** An item of the page that may be personal data, with its text partly masked by the server. */
+export interface Finding {
+  readonly id: string;
+  readonly kind: string;
+  readonly text: string;
+  readonly where: FindingLocation;
+  readonly occurrences: number;
+}
+
+/** A hosted web version of a mailing, served at its public URL while published. */
+export interface Page {
+  readonly id: string;
+  readonly slug: string;
+  readonly title: string;
+  readonly url: string;
+  readonly status: PageStatus;
+  readonly indexable: boolean;
+  readonly confirmedFindings: readonly Finding[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly unpublishedAt: string | null;
+  readonly createdBy?: { readonly id: string; readonly email: string } | null;
+}
+
+/** The editor's choices sent with a page file. */
+export interface PageChoices {
+  /** Empty keeps the document's own title, or the current title on a replacement. */
+  readonly title?: string;
+  readonly indexable: boolean;
+  /** Ids of the findings the editor checked and confirmed as fine to publish. */
+  readonly confirm: readonly string[];
+}
+
+function pageForm(file: File, choices: PageChoices): FormData {
+  const form = new FormData();
+  if (choices.title !== undefined && choices.title.trim() !== '') form.append('title', choices.title.trim());
+  form.append('indexable', String(choices.indexable));
+  if (choices.confirm.length > 0) form.append('confirm', choices.confirm.join(','));
+  form.append('file', file, file.name);
+  return form;
+}
+
+/** Returns the findings of a VITRAIL_PAGE_PERSONAL_DATA error, or null for any other error. */
+export function findingsOf(error: unknown): Finding[] | null {
+  if (!(error instanceof ApiError) || error.code !== 'VITRAIL_PAGE_PERSONAL_DATA') return null;
+  const findings = error.details.findings;
+  return Array.isArray(findings) ? (findings as Finding[]) : null;
+}
+
 /** An error response of the API. Its stable code selects the message shown, in the user's language. */
 export class ApiError extends Error {
   constructor(
@@ -183,4 +241,13 @@ export const api = {
   listTokens: () => request<{ items: ApiToken[] }>('GET', '/api/v1/tokens'),
   createToken: (name: string) => request<{ id: string; token: string }>('POST', '/api/v1/tokens', { name }),
   revokeToken: (id: string) => request<void>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`),
+
+  listPages: () => request<{ items: Page[] }>('GET', '/api/v1/pages'),
+  getPage: (id: string) => request<Page>('GET', `/api/v1/pages/${encodeURIComponent(id)}`),
+  /** Fails with VITRAIL_PAGE_PERSONAL_DATA, and its findings, until each finding is in `choices.confirm`. */
+  publishPage: (file: File, choices: PageChoices) => request<Page>('POST', '/api/v1/pages', pageForm(file, choices)),
+  replacePage: (id: string, file: File, choices: PageChoices) =>
+    request<Page>('PUT', `/api/v1/pages/${encodeURIComponent(id)}`, pageForm(file, choices)),
+  unpublishPage: (id: string) => request<Page>('DELETE', `/api/v1/pages/${encodeURIComponent(id)}`),
+  republishPage: (id: string) => request<Page>('POST', `/api/v1/pages/${encodeURIComponent(id)}/publish`),
 };

@@ -5,6 +5,7 @@ import { chooseLanguage, LANGUAGES, useTranslation, type Language } from './i18n
 import { hrefOf, useRoute, type Route } from './routes';
 import { AccountScreen } from './screens/account';
 import { LibraryScreen } from './screens/library';
+import { PagesScreen } from './screens/pages';
 import { SignInScreen } from './screens/sign-in';
 import { TokensScreen } from './screens/tokens';
 import { TrashScreen } from './screens/trash';
@@ -74,6 +75,7 @@ function Shell({ session, onSignedOut }: ShellProps) {
 
   const links: { route: Route; label: string }[] = [
     { route: { screen: 'library' }, label: t('nav.library') },
+    { route: { screen: 'pages' }, label: t('nav.pages') },
     { route: { screen: 'trash' }, label: t('nav.trash') },
     ...(isAdmin
       ? [
@@ -116,6 +118,7 @@ function Shell({ session, onSignedOut }: ShellProps) {
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         {screen.screen === 'library' && <LibraryScreen session={session} openMediaId={screen.mediaId} />}
+        {screen.screen === 'pages' && <PagesScreen session={session} openPageId={screen.pageId} />}
         {screen.screen === 'trash' && <TrashScreen session={session} />}
         {screen.screen === 'users' && <UsersScreen session={session} />}
         {screen.screen === 'tokens' && <TokensScreen />}

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 /** Screens of the interface; the address keeps them in the fragment (#/trash) so reloads and links work. */
 export type Route =
   | { readonly screen: 'library'; readonly mediaId?: string }
+  | { readonly screen: 'pages'; readonly pageId?: string }
   | { readonly screen: 'trash' }
   | { readonly screen: 'users' }
   | { readonly screen: 'tokens' }
@@ -13,6 +14,8 @@ export function parseRoute(hash: string): Route {
   switch (parts[0]) {
     case 'media':
       return parts[1] === undefined ? { screen: 'library' } : { screen: 'library', mediaId: decodeURIComponent(parts[1]) };
+    case 'pages':
+      return parts[1] === undefined ? { screen: 'pages' } : { screen: 'pages', pageId: decodeURIComponent(parts[1]) };
     case 'trash':
       return { screen: 'trash' };
     case 'users':
@@ -28,6 +31,7 @@ export function parseRoute(hash: string): Route {
 
 export function hrefOf(route: Route): string {
   if (route.screen === 'library') return route.mediaId === undefined ? '#/' : `#/media/${encodeURIComponent(route.mediaId)}`;
+  if (route.screen === 'pages' && route.pageId !== undefined) return `#/pages/${encodeURIComponent(route.pageId)}`;
   return `#/${route.screen}`;
 }
 

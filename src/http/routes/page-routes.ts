@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 
+import type { UserService } from '../../auth/user-service.js';
+import type { PageRow } from '../../db/schema.js';
+
 import type { MediaService } from '../../media/media-service.js';
 import type { PublicLinks } from '../../media/public-links.js';
 import { FINDING_KINDS, FINDING_LABELS } from '../../pages/finding-kinds.js';
 import { MAX_TITLE_LENGTH, type PageService, type PageUpload } from '../../pages/page-service.js';
-import { toPageView } from '../../pages/page-view.js';
+import { toPageView, type PageView } from '../../pages/page-view.js';
 import { pageHeaders } from '../../serving/page-headers.js';
 import type { Authenticator } from '../authentication.js';
 import { readBooleanField, receiveDocumentUpload, type DocumentUpload } from '../document-upload.js';
@@ -14,7 +17,12 @@ export interface PageRoutesOptions {
   readonly media: MediaService;
   readonly authenticator: Authenticator;
   readonly links: PublicLinks;
+  /** Adds `createdBy` (id and e-mail of the editor who published) to the pages returned, when given. */
+  readonly users?: UserService;
 }
+
+/** A page with the editor who published it; null when the account is gone or no user service is given. */
+type PageWithCreator = PageView & { readonly createdBy?: { readonly id: string; readonly email: string } | null };
 
 const PAGE_FIELDS = ['title', 'confirm', 'indexable'] as const;
 
@@ -27,6 +35,18 @@ const idParams = {
 /** The pages API: publish, list, read, preview, replace, unpublish and publish again. */
 export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
   const { pages, media, authenticator, links } = options;
+
+  /** Views of pages with their creators, looked up in one query for the whole list. */
+  const viewsOf = async (rows: readonly Omit<PageRow, 'html'>[]): Promise<PageWithCreator[]> => {
+    if (options.users === undefined) return rows.map((row) => toPageView(row, links));
+    const emails = new Map((await options.users.listUsers()).map((user) => [user.id, user.email]));
+    return rows.map((row) => {
+      const email = row.created_by === null ? undefined : emails.get(row.created_by);
+      const createdBy = row.created_by === null || email === undefined ? null : { id: row.created_by, email };
+      return { ...toPageView(row, links), createdBy };
+    });
+  };
+  const viewOf = async (row: Omit<PageRow, 'html'>): Promise<PageWithCreator> => (await viewsOf([row]))[0] ?? toPageView(row, links);
 
   app.post(
     '/api/v1/pages',
@@ -46,7 +66,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
       const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
       try {
         const row = await pages.publishPage(toPageUpload(upload), principal);
-        const body = toPageView(row, links);
+        const body = await viewOf(row);
         return await reply.code(201).header('location', body.url).send(body);
       } finally {
         await media.discardUpload(upload.staged);
@@ -56,14 +76,14 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
 
   app.get('/api/v1/pages', { schema: { tags: ['pages'], summary: 'List pages, newest first' } }, async (request) => {
     const principal = await authenticator.require(request);
-    return { items: (await pages.listPages(principal)).map((row) => toPageView(row, links)) };
+    return { items: await viewsOf(await pages.listPages(principal)) };
   });
 
   app.get('/api/v1/pages/finding-kinds', { schema: { tags: ['pages'], summary: 'Kinds of personal-data findings, with French and English labels' } }, async () => ({ kinds: FINDING_KINDS, labels: FINDING_LABELS }));
 
   app.get<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { tags: ['pages'], summary: 'Read a page', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
-    return toPageView(await pages.getPage(request.params.id, principal), links);
+    return viewOf(await pages.getPage(request.params.id, principal));
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/pages/:id/preview', { schema: { tags: ['pages'], summary: 'The page as readers get it, published or not', params: idParams } }, async (request, reply) => {
@@ -76,7 +96,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     const principal = await authenticator.require(request);
     const upload = await receiveDocumentUpload(request, media, PAGE_FIELDS);
     try {
-      return toPageView(await pages.replacePage(request.params.id, toPageUpload(upload), principal), links);
+      return await viewOf(await pages.replacePage(request.params.id, toPageUpload(upload), principal));
     } finally {
       await media.discardUpload(upload.staged);
     }
@@ -84,12 +104,12 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
 
   app.delete<{ Params: { id: string } }>('/api/v1/pages/:id', { schema: { tags: ['pages'], summary: 'Unpublish a page: its URL answers 404', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
-    return toPageView(await pages.unpublishPage(request.params.id, principal), links);
+    return viewOf(await pages.unpublishPage(request.params.id, principal));
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/pages/:id/publish', { schema: { tags: ['pages'], summary: 'Publish an unpublished page again, at the same URL', params: idParams } }, async (request) => {
     const principal = await authenticator.require(request);
-    return toPageView(await pages.republishPage(request.params.id, principal), links);
+    return viewOf(await pages.republishPage(request.params.id, principal));
   });
 }
 
