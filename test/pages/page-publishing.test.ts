@@ -28,6 +28,7 @@ interface PageJson {
   title: string;
   url: string;
   status: string;
+  createdBy?: { id: string; email: string } | null;
   indexable: boolean;
   confirmedFindings: FindingJson[];
 }
@@ -248,7 +249,10 @@ describe('page publishing', () => {
     assert.match(preview.headers.get('content-security-policy') ?? '', /sandbox/);
 
     const listed = (await (await fetch(`${server.url}/api/v1/pages`, { headers: bearer(server.editorToken) })).json()) as { items: PageJson[] };
-    assert.ok(listed.items.some((item) => item.id === created.id));
+    const listedPage = listed.items.find((item) => item.id === created.id);
+    assert.ok(listedPage !== undefined);
+    assert.equal(listedPage.createdBy?.email, 'editor@example.org');
+    assert.equal(replacedPage.createdBy?.email, 'editor@example.org');
 
     const unpublished = await fetch(`${server.url}/api/v1/pages/${created.id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
     assert.equal(((await unpublished.json()) as PageJson).status, 'unpublished');
