@@ -36,7 +36,7 @@ describe('web interface, web pages', () => {
     context = await openContext(browser, server.url);
     page = await context.newPage();
     await signInThroughForm(page, 'editor@example.org', TEST_PASSWORD);
-    // Recorded from here on: the sign-in screen's own 401 on /api/v1/session is how it learns nobody is signed in.
+    // Recorded from here on: the sign-in screen's own 401 on /api/v1/session is expected, because nobody was signed in.
     pageErrors = recordPageErrors(page);
   });
   after(async () => {
@@ -68,7 +68,7 @@ describe('web interface, web pages', () => {
     assert.match(await checksum.innerText(), /Emplacement : dans l'adresse d'un lien, ligne 5 du fichier/);
     // The server masks what it found, so the screen never shows the checksum itself.
     assert.doesNotMatch(await checksum.innerText(), /cs=abc/);
-    // The findings take the focus, so a keyboard user lands on what needs an answer.
+    // The findings take the focus, so a keyboard user lands on the items to check.
     assert.equal(await page.evaluate<string>('document.activeElement.textContent'), '2 éléments à vérifier avant de publier');
     assert.equal(await countRows(server, 'pages'), 0);
     await assertNoSeriousViolations(page, 'page findings');
@@ -160,7 +160,7 @@ describe('web interface, web pages', () => {
     await page.getByText('La page est retirée').waitFor();
     assert.match(question, /Retirer « Lettre de l'Avent » \?/);
     assert.match(await page.locator('.facts').innerText(), /Hors ligne/);
-    // An unpublished page answers 404 at its public URL, as the API documents.
+    // An unpublished page returns 404 at its public URL, as the API documents.
     assert.equal((await fetch(publicUrl)).status, 404);
     await assertNoSeriousViolations(page, 'unpublished page');
     await saveScreenshot(page, '13-page-retiree');
@@ -194,7 +194,7 @@ describe('web interface, web pages', () => {
     await page.getByRole('button', { name: 'Publier la page' }).click();
     const alert = page.getByRole('alert').filter({ hasText: "Ce fichier n'est pas une page web" });
     await alert.waitFor();
-    // The server's own message names the file, so the editor knows which one was rejected.
+    // The server's own message names the file, so the editor sees which one was rejected.
     assert.match(await alert.innerText(), /bulletin\.pdf/);
     assert.equal(await countRows(server, 'pages'), 1);
   });
@@ -213,8 +213,8 @@ describe('web interface, web pages', () => {
   });
 
   it('reports no browser error', () => {
-    // The 404 and 422 responses above are the expected answers of the steps that ask for them.
-    const unexpected = pageErrors.filter((error) => !/^(404|415|422) /.test(error));
+    // The 415 and 422 responses above are the expected results of the steps that request them.
+    const unexpected = pageErrors.filter((error) => !/^(415|422) /.test(error));
     assert.deepEqual(unexpected, []);
   });
 });

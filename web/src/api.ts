@@ -83,7 +83,7 @@ export interface ApiToken {
 
 export type PageStatus = 'published' | 'unpublished';
 
-/** Where the page check found an item: the element, the attribute (null for text) and the source line. */
+/** Location of a finding: the element, the attribute (null for text) and the source line. */
 export interface FindingLocation {
   readonly element: string;
   readonly attribute: string | null;

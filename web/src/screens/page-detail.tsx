@@ -13,7 +13,7 @@ export interface PageDetailProps {
   readonly pageId: string;
 }
 
-/** One hosted page: its link, a preview, and replacing, unpublishing or publishing it again. */
+/** Shows one hosted page: its link and a preview, with replacing, unpublishing and publishing it again. */
 export function PageDetail({ session, pageId }: PageDetailProps) {
   const { t } = useTranslation();
   const [page, setPage] = useState<Page | null>(null);
@@ -156,7 +156,7 @@ export function PageDetail({ session, pageId }: PageDetailProps) {
   );
 }
 
-/** Whether readers reach the page at its link: « En ligne » or « Hors ligne ». */
+/** Shows whether readers reach the page at its link: « En ligne » or « Hors ligne ». */
 export function StatusBadge({ page }: { readonly page: Page }) {
   const { t } = useTranslation();
   return <span class={`status-badge ${page.status}`}>{t(`pages.status.${page.status}`)}</span>;

@@ -6,7 +6,7 @@ import { describeError } from '../errors';
 import { formatBytes } from '../formats';
 import { t as translate, useTranslation, type Language } from '../i18n';
 
-/** What the editor picks on the page chooser: an HTML page or a zip of a page and its images. */
+/** File types offered by the file chooser: an HTML page, or a zip of a page and its images. */
 const ACCEPTED_FILES = '.html,.htm,.zip,text/html,application/zip';
 
 export interface PageSenderProps {
@@ -78,8 +78,8 @@ export function PageSender({ mode, idPrefix, maxUploadBytes, indexable: initialI
       if (found !== null) {
         setFindings(found);
         setChecked(new Set());
-        // The list replaces the form's button: move the focus to it, so a keyboard or screen reader user
-        // lands on what needs an answer.
+        // The list replaces the form and its button, so the focus moves to the list's heading. A keyboard or
+        // screen reader user then lands on the items to check.
         setTimeout(() => findingsHeading.current?.focus(), 0);
       } else {
         setFailure(toFailure(error));
@@ -169,7 +169,7 @@ export function PageSender({ mode, idPrefix, maxUploadBytes, indexable: initialI
             {t('pageSender.indexableHint')}
           </p>
           <button type="submit" class="button-primary" disabled={busy}>
-            {busy ? t('pageSender.busy') : mode === 'publish' ? t('pageSender.publish') : t('pageSender.replace')}
+            {busy ? t('pageSender.busy') : t(`pageSender.${mode}`)}
           </button>
         </form>
       ) : (
@@ -192,7 +192,7 @@ export function PageSender({ mode, idPrefix, maxUploadBytes, indexable: initialI
           </ul>
           <div class="detail-actions">
             <button type="button" class="button-primary" disabled={busy} onClick={confirmAll}>
-              {busy ? t('pageSender.busy') : mode === 'publish' ? t('pageSender.publishConfirmed') : t('pageSender.replaceConfirmed')}
+              {busy ? t('pageSender.busy') : t(`pageSender.${mode}Confirmed`)}
             </button>
             <button type="button" disabled={busy} onClick={reset}>
               {t('pageSender.cancel')}
@@ -243,7 +243,7 @@ function labelOf(kind: string, language: Language): { label: string; advice: str
   return (FINDING_KINDS as readonly string[]).includes(kind) ? FINDING_LABELS[language][kind as FindingKind] : undefined;
 }
 
-/** Says where a finding sits in words an editor knows: a link, an image, the text, and the line. */
+/** Describes where a finding sits in an editor's words (a link, an image, the text) with its line. */
 function describeLocation(where: FindingLocation): string {
   const place = translate(`pageSender.where.${placeOf(where)}`);
   return where.line === null ? translate('pageSender.whereAt', { place }) : translate('pageSender.whereAtLine', { place, line: where.line });
@@ -262,7 +262,7 @@ function placeOf(where: FindingLocation): Place {
 
 function toFailure(error: unknown): Failure {
   const text = describeError(error);
-  // A translated message is general; the server's message names the file, entry or limit concerned.
+  // A translated message is general, but the server's message names the file, entry or limit concerned.
   const serverMessage = error instanceof ApiError && error.message !== '' && error.message !== text ? error.message : null;
   return { text, serverMessage };
 }
