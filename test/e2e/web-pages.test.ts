@@ -113,6 +113,7 @@ describe('web interface, web pages', () => {
       const readerPage = await reader.newPage();
       const response = await readerPage.goto(publicUrl);
       assert.equal(response?.status(), 200);
+      assert.equal(await response?.headerValue('x-robots-tag'), 'noindex');
       await readerPage.getByRole('heading', { name: "Lettre de l'Avent" }).waitFor();
       assert.match(await readerPage.locator('body').innerText(), /La veillée de Noël commence à 18 h 30/);
     } finally {
@@ -137,9 +138,11 @@ describe('web interface, web pages', () => {
   it('replaces the page at the same URL', async () => {
     await page.locator('[data-testid=replace-file]').setInputFiles({ name: 'lettre-avent-corrigee.html', mimeType: 'text/html', buffer: Buffer.from(SECOND_VERSION) });
     await page.getByText('Fichier choisi : lettre-avent-corrigee.html').waitFor();
+    await page.getByLabel('Laisser les moteurs de recherche (Google et les autres) afficher cette page').check();
     await page.getByRole('button', { name: 'Remplacer la page' }).click();
     await page.getByText('Page remplacée. Le lien reste le même.').waitFor();
     assert.equal((await page.locator('.facts .link-text').innerText()).trim(), publicUrl);
+    assert.match(await page.locator('.facts').innerText(), /La page peut apparaître dans les résultats de recherche\./);
     await page.frameLocator('iframe.page-preview').getByText('La veillée de Noël commence à 19 h').waitFor();
 
     const served = await fetch(publicUrl);
@@ -147,6 +150,8 @@ describe('web interface, web pages', () => {
     const html = await served.text();
     assert.match(html, /version corrigée/);
     assert.doesNotMatch(html, /18 h 30/);
+    // The editor let search engines index the page, so it goes without X-Robots-Tag: noindex.
+    assert.equal(served.headers.get('x-robots-tag'), null);
     assert.equal(await countRows(server, 'pages'), 1);
   });
 

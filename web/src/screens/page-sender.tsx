@@ -67,6 +67,10 @@ export function PageSender({ mode, idPrefix, maxUploadBytes, indexable: initialI
       setFailure({ text: t('pageSender.noFile'), serverMessage: null });
       return;
     }
+    if (file.size > maxUploadBytes) {
+      setFailure({ text: t('upload.tooLarge', { limit: formatBytes(maxUploadBytes) }), serverMessage: null });
+      return;
+    }
     setBusy(true);
     setFailure(null);
     try {
@@ -82,7 +86,7 @@ export function PageSender({ mode, idPrefix, maxUploadBytes, indexable: initialI
         // screen reader user then lands on the items to check.
         setTimeout(() => findingsHeading.current?.focus(), 0);
       } else {
-        setFailure(toFailure(error));
+        setFailure(toFailure(error, maxUploadBytes));
       }
     } finally {
       setBusy(false);
@@ -260,8 +264,8 @@ function placeOf(where: FindingLocation): Place {
   return 'code';
 }
 
-function toFailure(error: unknown): Failure {
-  const text = describeError(error);
+function toFailure(error: unknown, maxUploadBytes: number): Failure {
+  const text = describeError(error, { limit: formatBytes(maxUploadBytes) });
   // A translated message is general, but the server's message names the file, entry or limit concerned.
   const serverMessage = error instanceof ApiError && error.message !== '' && error.message !== text ? error.message : null;
   return { text, serverMessage };
