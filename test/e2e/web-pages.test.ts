@@ -194,6 +194,7 @@ describe('web interface, web pages', () => {
   it('shows an error in French for a file that is no page', async () => {
     await page.getByRole('link', { name: '← Toutes les pages en ligne' }).click();
     await page.getByRole('heading', { name: 'Pages en ligne', level: 1 }).waitFor();
+    assert.equal(await page.evaluate<string>('document.activeElement.id'), 'pages-title');
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
     await dropFiles(page, '[data-testid=publish-drop-zone]', [{ name: 'bulletin.pdf', type: 'application/pdf', content: pdf }]);
     await page.getByRole('button', { name: 'Publier la page' }).click();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, type Page, type Session } from '../api';
 import { describeError } from '../errors';
@@ -24,6 +24,13 @@ function PageList({ session }: { readonly session: Session }) {
   const { t } = useTranslation();
   const [items, setItems] = useState<Page[] | null>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // Back from a page's detail, the link that had the focus is gone: the focus moves to the heading, as on
+  // a change of screen, instead of falling back to the start of the document.
+  useEffect(() => {
+    if (document.activeElement === document.body) heading.current?.focus();
+  }, []);
 
   const load = async () => {
     try {
@@ -45,7 +52,9 @@ function PageList({ session }: { readonly session: Session }) {
 
   return (
     <section class="page" aria-labelledby="pages-title">
-      <h1 id="pages-title">{t('pages.title')}</h1>
+      <h1 id="pages-title" ref={heading} tabIndex={-1}>
+        {t('pages.title')}
+      </h1>
       <p class="lead">{t('pages.lead')}</p>
       <section class="card" aria-labelledby="publish-title">
         <h2 id="publish-title">{t('pages.publishTitle')}</h2>
