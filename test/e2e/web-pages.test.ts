@@ -187,6 +187,9 @@ describe('web interface, web pages', () => {
     await page.getByRole('heading', { name: "Lettre de l'Avent", level: 1 }).waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     assert.equal(overflow, 0);
+    await page.frameLocator('iframe.page-preview').getByText('version corrigée').waitFor();
+    // Chromium paints a frame below the viewport blank in a full-page screenshot, so it is brought into view.
+    await page.locator('iframe.page-preview').scrollIntoViewIfNeeded();
     await saveScreenshot(page, '14-page-detail-telephone');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
