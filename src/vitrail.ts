@@ -129,7 +129,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const users = new UserService({ users: new UserRepository(db), clock });
   const tokens = new TokenService({ tokens: new TokenRepository(db), users, clock });
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
-  const publicPath = new PublicPath({ cache, feed, blobs, fetches, metrics, logger });
+  const publicPath = new PublicPath({ cache, feed, blobs, fetches, metrics: metrics.publicPathTally, logger });
   const purgeRecords = new MediaPurgeRepository(db);
   const derivedBlobs = new DerivedBlobRepository(db);
   const imageProcessor = new SharpImageProcessor({

@@ -8,6 +8,8 @@ export const FETCH_COUNT_FLUSH_INTERVAL_MS = 10_000;
 /** How many days back a fetch counts as recent, today included, for the warnings before a deletion. */
 export const RECENT_FETCH_DAYS = 7;
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /**
  * Counts anonymous fetches per media and per UTC day, with no trace of who fetched. The public path only
  * adds to a map in memory. A timer writes the totals in one transaction every few seconds, so serving
@@ -15,6 +17,8 @@ export const RECENT_FETCH_DAYS = 7;
  */
 export class FetchCounter {
   private pending = new Map<string, number>();
+  /** The UTC day of the last fetch and its bounds, so counting a fetch formats no date. */
+  private day = { label: '', start: 0, end: 0 };
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -25,12 +29,21 @@ export class FetchCounter {
   ) {}
 
   record(mediaId: string): void {
-    const key = `${mediaId} ${utcDay(this.clock.now())}`;
+    const key = `${mediaId} ${this.today()}`;
     this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
     if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FETCH_COUNT_FLUSH_INTERVAL_MS);
       this.timer.unref();
     }
+  }
+
+  private today(): string {
+    const now = this.clock.now().getTime();
+    if (now < this.day.start || now >= this.day.end) {
+      const start = now - (now % DAY_MS);
+      this.day = { label: utcDay(new Date(now)), start, end: start + DAY_MS };
+    }
+    return this.day.label;
   }
 
   /** Writes the counted fetches now; waits for a write already under way. */
@@ -56,7 +69,7 @@ export class FetchCounter {
   /** Fetches of a media over the last RECENT_FETCH_DAYS days, those not yet written included. */
   async countRecent(mediaId: string): Promise<number> {
     const now = this.clock.now();
-    const firstDay = utcDay(new Date(now.getTime() - (RECENT_FETCH_DAYS - 1) * 24 * 3600 * 1000));
+    const firstDay = utcDay(new Date(now.getTime() - (RECENT_FETCH_DAYS - 1) * DAY_MS));
     let unwritten = 0;
     for (const [key, count] of this.pending) {
       const [id = '', day = ''] = key.split(' ');

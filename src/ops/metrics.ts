@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+import { RequestTally } from './request-tally.js';
+
 export interface StorageReadings {
   /** Bytes of media stored, trash included. */
   usedBytes(): Promise<number>;
@@ -15,18 +17,23 @@ export interface StorageReadings {
 export class VitrailMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
+  /** Requests answered from the public path's cache, added to the two counters below when they are read. */
+  readonly publicPathTally = new RequestTally();
+
+  readonly httpRequests: Counter<'method' | 'route' | 'status'> = new Counter({
     name: 'vitrail_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status code',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
+    collect: () => this.publicPathTally.drainRequests(this),
   });
 
-  readonly bytesServed = new Counter({
+  readonly bytesServed: Counter<'route'> = new Counter({
     name: 'vitrail_http_response_bytes_total',
     help: 'Bytes of response bodies declared by Content-Length, by route pattern',
     labelNames: ['route'] as const,
     registers: [this.registry],
+    collect: () => this.publicPathTally.drainBytes(this),
   });
 
   readonly uploads = new Counter({

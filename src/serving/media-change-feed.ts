@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 
 import SqliteDatabase from 'better-sqlite3';
@@ -15,12 +16,25 @@ export interface MediaChangeSink {
 const JOURNAL_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * Size of the first copy of the WAL-index header at the start of the `-shm` file (sqlite.org/walformat.html,
+ * section 2.1). Every committed write transaction rewrites it, its change counter included, before the
+ * commit completes; readers never write it. Processes running different SQLite versions share this file,
+ * so its layout cannot change.
+ */
+const WAL_INDEX_HEADER_BYTES = 48;
+
+/** Longest time between two full checks, should the cheap check ever stop seeing changes (a replaced file). */
+const FULL_CHECK_INTERVAL_MS = 1000;
+
+/**
  * Follows the media_changes journal of a SQLite database so that changes made by other processes (other
  * workers, the CLI) reach this process's cache before its next response.
  *
- * `poll` runs before each cache lookup and costs one `PRAGMA data_version` on a connection of its own:
- * SQLite changes that number whenever another connection commits, and this connection never writes, so
- * only then is the journal read.
+ * `poll` runs before each cache lookup, so it must cost little. It first reads the WAL-index header, one
+ * `pread` of 48 bytes: while those bytes stay the same, nobody has committed since the last poll. When they
+ * change, `PRAGMA data_version` on a connection of its own says whether another connection committed (it
+ * costs a read transaction: file locks and a stat, several times the `pread`), and only then is the journal
+ * read. A commit that completes before a poll starts is always seen by that poll.
  */
 export class MediaChangeFeed {
   private readonly connection: SqliteDatabase.Database;
@@ -29,6 +43,9 @@ export class MediaChangeFeed {
   private readonly latestSeq: SqliteDatabase.Statement<[], number | null>;
   private lastVersion: number;
   private lastSeq: number;
+  /** The `-shm` file and the header read at the last poll; null when it cannot be read, then every poll is full. */
+  private readonly walIndex: { readonly fd: number; readonly current: Buffer; readonly seen: Buffer } | null;
+  private lastFullCheck = 0;
 
   constructor(
     dataDir: string,
@@ -42,6 +59,9 @@ export class MediaChangeFeed {
     );
     // The AUTOINCREMENT sequence survives pruning, unlike max(seq) of the rows left.
     this.latestSeq = this.connection.prepare<[], number | null>("select seq from sqlite_sequence where name = 'media_changes'").pluck();
+    // The first read transaction creates the -shm file; the header is read before the version it vouches for.
+    this.dataVersion.get();
+    this.walIndex = openWalIndex(path.join(dataDir, `${DATABASE_FILE_NAME}-shm`));
     this.lastVersion = this.dataVersion.get() ?? 0;
     this.lastSeq = this.latestSeq.get() ?? 0;
   }
@@ -60,6 +80,7 @@ export class MediaChangeFeed {
 
   /** Passes every change committed by another connection since the last poll to the sink. */
   poll(): void {
+    if (this.walIndexUnchanged()) return;
     const version = this.dataVersion.get() ?? 0;
     if (version === this.lastVersion) return;
     this.lastVersion = version;
@@ -79,6 +100,38 @@ export class MediaChangeFeed {
   }
 
   close(): void {
+    if (this.walIndex !== null) closeSync(this.walIndex.fd);
     this.connection.close();
   }
+
+  /** True when the WAL-index header is as the last poll saw it and a full check is not due. */
+  private walIndexUnchanged(): boolean {
+    const now = performance.now();
+    if (this.walIndex === null || now - this.lastFullCheck >= FULL_CHECK_INTERVAL_MS) {
+      this.lastFullCheck = now;
+      if (this.walIndex !== null) readSync(this.walIndex.fd, this.walIndex.seen, 0, WAL_INDEX_HEADER_BYTES, 0);
+      return false;
+    }
+    const { fd, current, seen } = this.walIndex;
+    // A header read while a commit writes it differs from the one seen, so it leads to a full check too.
+    if (readSync(fd, current, 0, WAL_INDEX_HEADER_BYTES, 0) === WAL_INDEX_HEADER_BYTES && current.equals(seen)) return true;
+    current.copy(seen);
+    return false;
+  }
+}
+
+/** Opens the `-shm` file for reading, or returns null: the database then is not in WAL mode, or not here. */
+function openWalIndex(shmPath: string): { fd: number; current: Buffer; seen: Buffer } | null {
+  let fd: number;
+  try {
+    fd = openSync(shmPath, 'r');
+  } catch {
+    return null;
+  }
+  const seen = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
+  if (readSync(fd, seen, 0, WAL_INDEX_HEADER_BYTES, 0) !== WAL_INDEX_HEADER_BYTES) {
+    closeSync(fd);
+    return null;
+  }
+  return { fd, current: Buffer.alloc(WAL_INDEX_HEADER_BYTES), seen };
 }

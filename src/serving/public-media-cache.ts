@@ -9,11 +9,17 @@ export interface ServedMedia {
   readonly representation: Representation;
 }
 
-/** A cached media: its description, its planned responses to plain GET and HEAD, and its bytes once loaded. */
+/** A planned response with its header fields flattened once into the name, value list that writeHead takes. */
+export interface PreparedResponse {
+  readonly plan: ResponsePlan;
+  readonly fields: readonly string[];
+}
+
+/** A cached media: its description, its prepared responses to plain GET and HEAD, and its bytes once loaded. */
 export interface CachedMedia extends ServedMedia {
-  /** Planned once: a GET or HEAD without conditions or Range gets these headers every time. */
-  readonly plainGet: ResponsePlan;
-  readonly plainHead: ResponsePlan;
+  /** Prepared once: a GET or HEAD without conditions or Range gets these headers every time. */
+  readonly plainGet: PreparedResponse;
+  readonly plainHead: PreparedResponse;
   /** The whole body, when it fits the memory budget and has been read. */
   body: Buffer | null;
 }
@@ -75,7 +81,7 @@ export class PublicMediaCache {
   remember(served: ServedMedia, ticket: CacheTicket): CachedMedia | null {
     if (ticket !== this.changes) return null;
     this.drop(served.mediaId);
-    const plan = (method: 'GET' | 'HEAD') => planResponse(served.representation, { method });
+    const plan = (method: 'GET' | 'HEAD') => prepareResponse(planResponse(served.representation, { method }));
     const entry: CachedMedia = { ...served, plainGet: plan('GET'), plainHead: plan('HEAD'), body: null };
     this.entries.set(served.mediaId, entry);
     while (this.entries.size > this.options.maxEntries) this.evictOldest();
@@ -121,4 +127,16 @@ export class PublicMediaCache {
     this.entries.delete(mediaId);
     if (entry.body !== null) this.bodyBytes -= entry.body.length;
   }
+}
+
+/**
+ * Flattens a plan's headers for `ServerResponse.writeHead`, which serialises such a list directly; setting
+ * headers one by one first would make node:http keep and validate a header map per response. An empty 412
+ * or 416 gets Content-Length: 0, as Fastify's reply sends, instead of an empty chunked body.
+ */
+export function prepareResponse(plan: ResponsePlan): PreparedResponse {
+  const fields: string[] = [];
+  for (const [name, value] of Object.entries(plan.headers)) fields.push(name, value);
+  if (plan.status !== 304 && plan.headers['content-length'] === undefined) fields.push('content-length', '0');
+  return { plan, fields };
 }

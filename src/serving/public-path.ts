@@ -9,15 +9,14 @@ import { createRequestId, REQUEST_ID_HEADER } from '../http/request-ids.js';
 import { isMediaId } from '../media/media-ids.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MediaChangeFeed } from './media-change-feed.js';
-import { PublicMediaCache, type CacheTicket, type CachedMedia, type ServedMedia } from './public-media-cache.js';
+import { PublicMediaCache, prepareResponse, type CacheTicket, type CachedMedia, type PreparedResponse, type ServedMedia } from './public-media-cache.js';
 import { describeContent, publicContentOf } from './served-content.js';
 import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 
-/** The Prometheus counters that Fastify's onResponse hook feeds for routed requests. */
+/** Counts the requests the public path answers, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
-  readonly httpRequests: { inc(labels: { method: string; route: string; status: string }): void };
-  readonly bytesServed: { inc(labels: { route: string }, value: number): void };
+  count(method: string, route: string, status: number, bodyBytes: number): void;
 }
 
 /** The request handler that serves everything the public path does not: Fastify's. */
@@ -97,40 +96,41 @@ export class PublicPath {
     const startedAt = performance.now();
     const requestId = createRequestId(request);
     this.deps.fetches.record(mediaId);
-    const plan = hasNoConditions(request.headers)
+    const prepared = hasNoConditions(request.headers)
       ? request.method === 'HEAD'
         ? entry.plainHead
         : entry.plainGet
-      : planResponse(entry.representation, readRequestConditions(request.method, request.headers));
+      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, request.headers)));
+    const plan = prepared.plan;
 
     if (plan.body === null || entry.body !== null) {
-      writeHead(response, plan, requestId);
+      writeHead(response, prepared, requestId);
       response.end(plan.body === null || entry.body === null ? undefined : sliceBody(entry.body, plan));
-      this.logCompleted(request, response, requestId, startedAt);
+      this.logCompleted(request, response, plan, requestId, startedAt);
       return true;
     }
 
     this.loadBody(entry);
-    this.stream(entry, plan, request, response, requestId, startedAt, fallback);
+    this.stream(entry, prepared, request, response, requestId, startedAt, fallback);
     return true;
   }
 
   private stream(
     entry: CachedMedia,
-    plan: ResponsePlan,
+    prepared: PreparedResponse,
     request: IncomingMessage,
     response: ServerResponse,
     requestId: string,
     startedAt: number,
     fallback: FallbackHandler,
   ): void {
-    const range = plan.body ?? undefined;
+    const range = prepared.plan.body ?? undefined;
     this.deps.blobs.openRead(entry.blobKey, range).then(
       async (source) => {
-        writeHead(response, plan, requestId);
+        writeHead(response, prepared, requestId);
         try {
           await pipeline(source, response);
-          this.logCompleted(request, response, requestId, startedAt);
+          this.logCompleted(request, response, prepared.plan, requestId, startedAt);
         } catch (error) {
           // A reader that goes away mid-body is normal on the public path.
           this.deps.logger.info({ reqId: requestId, mediaId: entry.mediaId, err: error }, 'public media body not fully sent');
@@ -157,15 +157,14 @@ export class PublicPath {
   }
 
   /** Counts and logs like Fastify's hooks: metrics by route, then one log line per request at info. */
-  private logCompleted(request: IncomingMessage, response: ServerResponse, requestId: string, startedAt: number): void {
+  private logCompleted(request: IncomingMessage, response: ServerResponse, plan: ResponsePlan, requestId: string, startedAt: number): void {
     const url = request.url ?? '';
     const metrics = this.deps.metrics;
     if (metrics !== undefined) {
       // The route patterns Fastify reports for /m/<id> and /m/<id>/<name>, so both paths share their series.
       const route = url.indexOf('/', 3) === -1 ? '/m/:id' : '/m/:id/*';
-      metrics.httpRequests.inc({ method: request.method ?? 'GET', route, status: String(response.statusCode) });
-      const length = Number(response.getHeader('content-length'));
-      if (Number.isFinite(length) && length > 0 && request.method !== 'HEAD') metrics.bytesServed.inc({ route }, length);
+      const bodyBytes = plan.body === null ? 0 : plan.body.end - plan.body.start + 1;
+      metrics.count(request.method ?? 'GET', route, response.statusCode, bodyBytes);
     }
     if (!this.deps.logger.isLevelEnabled('info')) return;
     const query = url.indexOf('?');
@@ -198,11 +197,8 @@ export function mediaIdOf(url: string): string | null {
   return isMediaId(id) ? id : null;
 }
 
-function writeHead(response: ServerResponse, plan: ResponsePlan, requestId: string): void {
-  response.setHeader(REQUEST_ID_HEADER, requestId);
-  // An empty 412 or 416 sends Content-Length: 0, as Fastify's reply does, instead of an empty chunked body.
-  if (plan.status !== 304 && plan.headers['content-length'] === undefined) response.setHeader('content-length', '0');
-  response.writeHead(plan.status, plan.headers);
+function writeHead(response: ServerResponse, prepared: PreparedResponse, requestId: string): void {
+  response.writeHead(prepared.plan.status, [REQUEST_ID_HEADER, requestId, ...prepared.fields]);
 }
 
 function sliceBody(body: Buffer, plan: ResponsePlan): Buffer {

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { sql } from 'kysely';
+
 import { migrateToLatest, openSqliteDatabase, type Database } from '../../src/db/database.js';
 import { MediaChangeFeed } from '../../src/serving/media-change-feed.js';
 
@@ -56,6 +58,38 @@ describe('MediaChangeFeed', () => {
     feed.poll();
     assert.equal(sink.invalidated.length, 1, 'a change is reported once');
     feed.close();
+  });
+
+  it('sees every commit that completes before a poll, however quickly they follow each other', async () => {
+    const sink = recordingSink();
+    const feed = new MediaChangeFeed(dataDir, sink);
+    for (let round = 1; round <= 40; round += 1) {
+      // Polls with nothing new in between take the cheap path, which must not hide the next change.
+      feed.poll();
+      feed.poll();
+      await db.updateTable('media').set({ name: `round-${round}.pdf` }).where('id', '=', 'media-0000000000000a').execute();
+      feed.poll();
+      assert.equal(sink.invalidated.length, round, `change ${round} is seen by the poll that follows it`);
+    }
+    feed.close();
+  });
+
+  it('still works on a database that is not in WAL mode', async () => {
+    const rollbackDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-feed-rollback-'));
+    const rollbackDb = openSqliteDatabase(rollbackDir);
+    try {
+      await migrateToLatest(rollbackDb);
+      await sql`pragma journal_mode = delete`.execute(rollbackDb);
+      const sink = recordingSink();
+      const feed = new MediaChangeFeed(rollbackDir, sink);
+      await sql`insert into media_changes (media_id, changed_at) values ('media-0000000000000b', '2026-01-01T00:00:00.000Z')`.execute(rollbackDb);
+      feed.poll();
+      assert.deepEqual(sink.invalidated, ['media-0000000000000b']);
+      feed.close();
+    } finally {
+      await rollbackDb.destroy();
+      await rm(rollbackDir, { recursive: true, force: true });
+    }
   });
 
   it('clears everything when unread changes were pruned', async () => {

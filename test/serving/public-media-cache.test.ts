@@ -29,10 +29,10 @@ describe('PublicMediaCache', () => {
     const cache = new PublicMediaCache({ memoryBytes: 1000, maxEntries: 10 });
     const entry = cache.remember(served('media-1', 10), cache.ticket());
     assert.ok(entry !== null);
-    assert.equal(entry.plainGet.status, 200);
-    assert.deepEqual(entry.plainGet.body, { start: 0, end: 9 });
-    assert.equal(entry.plainHead.body, null);
-    assert.equal(entry.plainHead.headers['content-length'], '10');
+    assert.equal(entry.plainGet.plan.status, 200);
+    assert.deepEqual(entry.plainGet.plan.body, { start: 0, end: 9 });
+    assert.equal(entry.plainHead.plan.body, null);
+    assert.equal(entry.plainHead.plan.headers['content-length'], '10');
   });
 
   it('keeps bodies within the byte budget', () => {

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { VitrailMetrics } from '../../src/ops/metrics.js';
+
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((row) => row.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
+describe('RequestTally', () => {
+  it('shows tallied requests and bytes in the counters once, beside those counted directly', async () => {
+    const metrics = new VitrailMetrics({ usedBytes: async () => 0, freeBytes: async () => 0 });
+    metrics.httpRequests.inc({ method: 'GET', route: '/m/:id/*', status: '200' });
+    metrics.publicPathTally.count('GET', '/m/:id/*', 200, 1000);
+    metrics.publicPathTally.count('GET', '/m/:id/*', 200, 500);
+    metrics.publicPathTally.count('HEAD', '/m/:id', 304, 0);
+
+    const first = await metrics.registry.metrics();
+    assert.equal(sample(first, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'), 3);
+    assert.equal(sample(first, 'vitrail_http_requests_total{method="HEAD",route="/m/:id",status="304"}'), 1);
+    assert.equal(sample(first, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1500);
+    assert.equal(sample(first, 'vitrail_http_response_bytes_total{route="/m/:id"}'), undefined, 'a response without body adds no bytes');
+
+    metrics.publicPathTally.count('GET', '/m/:id/*', 206, 10);
+    const second = await metrics.registry.metrics();
+    assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'), 3, 'a read adds nothing twice');
+    assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="206"}'), 1);
+    assert.equal(sample(second, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1510);
+  });
+});
