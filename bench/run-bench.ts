@@ -15,8 +15,10 @@ import { runWrk } from './wrk.js';
  * Public path benchmark: nginx, Vitrail, @fastify/static and a bare node:http server over the same files,
  * each driven by wrk in turn, in an order that alternates between scenarios.
  * Usage: npm run bench -- [--duration 4] [--large-duration 10] [--connections 64,512]
- *        [--sizes 20KB,200KB,2MB,20MB] [--vitrail-workers 1,2] [--no-front] [--out report.md]
+ *        [--sizes 20KB,200KB,2MB,20MB] [--vitrail-workers 1,2] [--no-front] [--no-mosaico] [--out report.md]
  * --vitrail-workers lists the VITRAIL_WORKERS values to run Vitrail with, one server each.
+ * The Mosaico scenario fetches an image through Vitrail's Mosaico image endpoint, resized to 600 px, and
+ * the same resized bytes from nginx and the node:http server.
  */
 const { values: flags } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values: flags } = parseArgs({
     threads: { type: 'string', default: '2' },
     timeout: { type: 'string', default: '10' },
     'vitrail-workers': { type: 'string', default: '1,2' },
+    'no-mosaico': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/public-path.md' },
     keep: { type: 'boolean', default: false },
   },
@@ -47,6 +50,8 @@ const durationSeconds = Number(flags.duration);
 const largeDurationSeconds = Number(flags['large-duration']);
 /** Files from this size get the longer duration, so that enough of them complete at 512 connections. */
 const LARGE_FILE_BYTES = 10_000_000;
+const MOSAICO_LABEL = 'Mosaico 600 px';
+const MOSAICO_FILE = 'mosaico-600.jpg';
 const children: ChildServer[] = [];
 const connectionCounts = flags.connections.split(',').map(Number);
 const sizes = flags.sizes.split(',');
@@ -63,6 +68,7 @@ const targets = new Map<string, Target>();
 try {
   const files = await writeBenchFiles(filesDir, sizes);
   const staticPaths = new Map(files.map((file) => [file.label, `/f/${file.name}`]));
+  const photo = flags['no-mosaico'] ? null : await writeBenchPhoto(workDir);
 
   const nginxPort = await freePort();
   const nginx = await startNginx({
@@ -80,7 +86,19 @@ try {
     const server = await startVitrail(name, dataDir, await freePort(), { VITRAIL_WORKERS: String(workers) });
     children.push(server);
     const idle = await idleBytes([server.pid]);
-    targets.set(name, { server, pids: [server.pid], paths: await uploadBenchFiles(server, token, filesDir, files), idleBytes: idle });
+    const paths = await uploadBenchFiles(server, token, filesDir, files);
+    if (photo !== null) {
+      const resized = await mosaicoResizePath(server, token, photo);
+      paths.set(MOSAICO_LABEL, resized);
+      // The first Vitrail server's answer becomes the static file the references serve.
+      if (!staticPaths.has(MOSAICO_LABEL)) {
+        const bytes = Buffer.from(await (await fetch(`http://127.0.0.1:${server.port}${resized}`)).arrayBuffer());
+        await writeFile(path.join(filesDir, MOSAICO_FILE), bytes);
+        staticPaths.set(MOSAICO_LABEL, `/f/${MOSAICO_FILE}`);
+        files.push({ label: MOSAICO_LABEL, name: MOSAICO_FILE, size: bytes.length });
+      }
+    }
+    targets.set(name, { server, pids: [server.pid], paths, idleBytes: idle });
   }
 
   if (!flags['no-front']) {
@@ -99,6 +117,8 @@ try {
   }
 
   const compiledServers = new URL('./servers/', import.meta.url);
+  // nginx in front forwards the Mosaico endpoint to Vitrail, which the Vitrail rows already measure.
+  targets.get('nginx in front')?.paths.delete(MOSAICO_LABEL);
   for (const [name, script] of [
     ['@fastify/static', 'static-server.js'],
     ['node:http', 'memory-server.js'],
@@ -121,7 +141,9 @@ try {
       scenario += 1;
       for (const name of order) {
         const target = targets.get(name) as Target;
-        const url = `http://127.0.0.1:${target.server.port}${target.paths.get(file.label) ?? ''}`;
+        const filePath = target.paths.get(file.label);
+        if (filePath === undefined) continue;
+        const url = `http://127.0.0.1:${target.server.port}${filePath}`;
         const sampler = new PeakMemorySampler(target.pids);
         const duration = file.size >= LARGE_FILE_BYTES ? largeDurationSeconds : durationSeconds;
         const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
@@ -150,6 +172,35 @@ try {
   if (!flags.keep) await rm(workDir, { recursive: true, force: true });
 }
 
+/** Writes a photo-like JPEG of 3000 × 2000 pixels, as a parish volunteer's camera gives, and returns its path. */
+async function writeBenchPhoto(directory: string): Promise<string> {
+  const { default: sharp } = await import('sharp');
+  const width = 3000;
+  const height = 2000;
+  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    .blur(3)
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  const file = path.join(directory, 'photo.jpg');
+  await writeFile(file, noise);
+  return file;
+}
+
+/** Uploads the photo and returns the path of its Mosaico URL for a 600 px wide resize, warmed once. */
+async function mosaicoResizePath(server: ChildServer, token: string, photo: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([await readFile(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+  const response = await fetch(`http://127.0.0.1:${server.port}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  if (response.status !== 201) throw new Error(`upload of the photo failed: ${response.status} ${await response.text()}`);
+  const { url } = (await response.json()) as { url: string };
+  const query = new URLSearchParams({ src: url, method: 'resize', params: '600,null' });
+  const resized = `/integrations/mosaico/img?${query.toString()}`;
+  const first = await fetch(`http://127.0.0.1:${server.port}${resized}`);
+  if (first.status !== 200) throw new Error(`Mosaico resize failed: ${first.status} ${await first.text()}`);
+  await first.arrayBuffer();
+  return resized;
+}
+
 /** Resident memory of process trees a moment after start, once start-up work has settled. */
 async function idleBytes(pids: readonly number[]): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -171,7 +222,9 @@ async function shippedFrontConfig(root: string, vitrailPort: number, port: numbe
 async function checkSameBytes(all: Map<string, Target>, files: readonly BenchFile[]): Promise<void> {
   for (const file of files) {
     for (const [name, target] of all) {
-      const response = await fetch(`http://127.0.0.1:${target.server.port}${target.paths.get(file.label) ?? ''}`);
+      const filePath = target.paths.get(file.label);
+      if (filePath === undefined) continue;
+      const response = await fetch(`http://127.0.0.1:${target.server.port}${filePath}`);
       const length = (await response.arrayBuffer()).byteLength;
       if (response.status !== 200 || length !== file.size) {
         throw new Error(`${name} returned ${response.status} with ${length} bytes for ${file.name}, expected 200 with ${file.size}`);
@@ -184,7 +237,9 @@ async function checkSameBytes(all: Map<string, Target>, files: readonly BenchFil
 async function warmUp(all: Map<string, Target>, files: readonly BenchFile[]): Promise<void> {
   for (const file of files) {
     for (const target of all.values()) {
-      const url = `http://127.0.0.1:${target.server.port}${target.paths.get(file.label) ?? ''}`;
+      const filePath = target.paths.get(file.label);
+      if (filePath === undefined) continue;
+      const url = `http://127.0.0.1:${target.server.port}${filePath}`;
       await runWrk({ url, connections: 8, durationSeconds: 1, threads: 1, timeoutSeconds });
     }
   }

@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { Command } from 'commander';
-import { generate } from 'selfsigned';
 
 /** Validity of a self-signed certificate, in days: long enough for a test setup, short enough to notice. */
 const SELF_SIGNED_DAYS = 365;
@@ -24,6 +23,8 @@ export function tlsCommands(): Command {
       const hosts = options.host;
       const altNames = hosts.map((host) => (/^[\d.]+$|:/.test(host) ? { type: 7 as const, ip: host } : { type: 2 as const, value: host }));
       const notBefore = new Date();
+      // Loaded here: the X.509 libraries behind selfsigned would otherwise sit in every server's memory.
+      const { generate } = await import('selfsigned');
       const pems = await generate([{ name: 'commonName', value: hosts[0] ?? 'localhost' }], {
         keyType: 'ec',
         curve: 'P-256',

@@ -72,7 +72,7 @@ export const DEFAULT_IMAGE_CONCURRENCY = 2;
 /** Twice the usual 600 px column of a mail, for high-density screens. */
 export const DEFAULT_RENDITION_MAX_WIDTH = 1200;
 export const DEFAULT_VARIANTS_PER_MEDIA = 20;
-export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MEMORY_CACHE_BYTES = 128 * 1024 * 1024;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS = ['json', 'pretty'] as const;

@@ -114,6 +114,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     corsOrigins: settings.corsOrigins,
     blobs: vitrail.blobs,
     variants: vitrail.variants,
+    publicPath: vitrail.publicPath,
   });
   await app.register(sessionRoutes, {
     sessions: vitrail.sessions,

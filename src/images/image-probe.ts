@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 
 export interface ImageDimensions {
   /** Width as displayed, after the EXIF orientation is applied. */
@@ -17,6 +17,7 @@ const QUARTER_TURN_ORIENTATIONS = new Set([5, 6, 7, 8]);
 export const sharpImageProbe: ImageProbe = {
   async readDimensions(filePath) {
     try {
+      const sharp = await loadSharp();
       const metadata = await sharp(filePath).metadata();
       if (metadata.width === undefined || metadata.height === undefined) return null;
       const turned = QUARTER_TURN_ORIENTATIONS.has(metadata.orientation ?? 1);

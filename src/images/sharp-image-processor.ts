@@ -1,6 +1,7 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 
 import { decodeHeic, HEIC_TYPES } from './heic-decoder.js';
+import { loadSharp } from './sharp-module.js';
 import {
   ImageDecodeError,
   ImagePixelLimitError,
@@ -48,6 +49,7 @@ export class SharpImageProcessor implements ImageProcessor {
     let metadata: Metadata;
     try {
       // Reading metadata parses the header only; no pixel is decoded, so the limit is off here.
+      const sharp = await loadSharp();
       metadata = await sharp(source.path, { limitInputPixels: false }).metadata();
     } catch (error) {
       throw new ImageDecodeError(firstLine(error), { cause: error });
@@ -92,6 +94,7 @@ export class SharpImageProcessor implements ImageProcessor {
    * truncated data refused rather than padded with grey.
    */
   private async open(source: ImageSource, animated: boolean): Promise<Sharp> {
+    const sharp = await loadSharp();
     if (HEIC_TYPES.has(source.mime)) {
       const raster = await decodeHeic(source.path, this.options.maxPixels);
       return sharp(raster.rgba, { raw: { width: raster.width, height: raster.height, channels: 4 } });

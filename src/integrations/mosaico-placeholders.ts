@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import sharp from 'sharp';
+import { loadSharp } from '../images/sharp-module.js';
 
 import type { Representation } from '../serving/representation.js';
 import type { ByteRange } from '../storage/blob-store.js';
@@ -41,6 +41,7 @@ export class MosaicoPlaceholders {
 }
 
 async function drawPlaceholder(width: number, height: number): Promise<InMemoryContent> {
+  const sharp = await loadSharp();
   const data = await sharp({ create: { width, height, channels: 3, background: PLACEHOLDER_GREY } })
     .png({ compressionLevel: 9, palette: true })
     .toBuffer();

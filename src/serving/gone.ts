@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import sharp from 'sharp';
+
+import { loadSharp } from '../images/sharp-module.js';
 
 import { VitrailError } from '../errors/catalogue.js';
 import { PUBLIC_CACHE_CONTROL } from './representation.js';
@@ -12,11 +13,13 @@ let placeholder: Promise<Buffer> | undefined;
 
 /** The placeholder PNG, made once per process; its bytes never change, so it is safe to share. */
 export function gonePlaceholderImage(): Promise<Buffer> {
-  placeholder ??= sharp({
-    create: { width: PLACEHOLDER_SIZE_PX, height: PLACEHOLDER_SIZE_PX, channels: 3, background: PLACEHOLDER_COLOUR },
-  })
-    .png({ compressionLevel: 9 })
-    .toBuffer();
+  placeholder ??= loadSharp().then((sharp) =>
+    sharp({
+      create: { width: PLACEHOLDER_SIZE_PX, height: PLACEHOLDER_SIZE_PX, channels: 3, background: PLACEHOLDER_COLOUR },
+    })
+      .png({ compressionLevel: 9 })
+      .toBuffer(),
+  );
   return placeholder;
 }
 

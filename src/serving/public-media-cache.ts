@@ -17,11 +17,31 @@ export interface PreparedResponse {
 
 /** A cached media: its description, its prepared responses to plain GET and HEAD, and its bytes once loaded. */
 export interface CachedMedia extends ServedMedia {
+  /** What the entry is found by: the media id for its plain public URL, the request URL for a variant. */
+  readonly key: string;
+  /** Whether a hit counts as an anonymous fetch of the media, as the route that filled the entry counts it. */
+  readonly countsFetch: boolean;
+  /**
+   * Whether the route answers with CORS headers that depend on the request's Origin: then only requests
+   * without Origin are hits, and `extraFields` holds what the route adds to them (such as `Vary: Origin`).
+   */
+  readonly dependsOnOrigin: boolean;
+  readonly extraFields: readonly string[];
   /** Prepared once: a GET or HEAD without conditions or Range gets these headers every time. */
   readonly plainGet: PreparedResponse;
   readonly plainHead: PreparedResponse;
   /** The whole body, when it fits the memory budget and has been read. */
   body: Buffer | null;
+}
+
+/** How a route's answer is remembered; the defaults fit a media's plain public URL. */
+export interface RememberOptions {
+  /** The request URL for a variant; the media id, the default, for the plain public URL. */
+  readonly key?: string;
+  readonly countsFetch?: boolean;
+  readonly dependsOnOrigin?: boolean;
+  /** Header fields, as name, value, name, value, added to every answer. */
+  readonly extraFields?: readonly string[];
 }
 
 /** Value of the change counter when a lookup started; a result is cached only if no change came since. */
@@ -35,8 +55,10 @@ export interface PublicMediaCacheOptions {
 }
 
 /**
- * The public path's memory: media id to what anyone may be served, so a hot media needs no database
- * query, and small bodies kept in memory within a byte budget, least recently used first out.
+ * The public path's memory: what anyone may be served at a public URL, so a hot media needs no database
+ * query, and small bodies kept in memory within a byte budget, least recently used first out. A media's
+ * plain URL is found by its id; a variant's (a resize in the query, Mosaico's image endpoint) by the
+ * request URL, and every entry of a media goes when the media changes.
  *
  * Only media readable anonymously are cached. Exactness rests on `invalidate`, which every change of a
  * media must reach before its response is sent (rename, visibility, trash, restore, replace, delete),
@@ -44,6 +66,8 @@ export interface PublicMediaCacheOptions {
  */
 export class PublicMediaCache {
   private readonly entries = new Map<string, CachedMedia>();
+  /** The keys of each media's entries, so that a change drops its variants too. */
+  private readonly keysOfMedia = new Map<string, Set<string>>();
   private bodyBytes = 0;
   private changes = 0;
 
@@ -64,26 +88,43 @@ export class PublicMediaCache {
   }
 
   /** Looks up an entry without counting it as used. */
-  peek(mediaId: string): CachedMedia | undefined {
-    return this.entries.get(mediaId);
+  peek(key: string): CachedMedia | undefined {
+    return this.entries.get(key);
   }
 
-  get(mediaId: string): CachedMedia | undefined {
-    const entry = this.entries.get(mediaId);
+  get(key: string): CachedMedia | undefined {
+    const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     // Map keeps insertion order, so moving a hit to the end makes the first entry the least recently used.
-    this.entries.delete(mediaId);
-    this.entries.set(mediaId, entry);
+    this.entries.delete(key);
+    this.entries.set(key, entry);
     return entry;
   }
 
-  /** Caches a media unless something changed since `ticket`; returns the entry, or null when it was stale. */
-  remember(served: ServedMedia, ticket: CacheTicket): CachedMedia | null {
+  /**
+   * Caches what a public URL serves unless something changed since `ticket`; returns the entry, or null
+   * when it was stale. `key` is the media id for its plain URL, the request URL for a variant.
+   */
+  remember(served: ServedMedia, ticket: CacheTicket, options: RememberOptions = {}): CachedMedia | null {
     if (ticket !== this.changes) return null;
-    this.drop(served.mediaId);
-    const plan = (method: 'GET' | 'HEAD') => prepareResponse(planResponse(served.representation, { method }));
-    const entry: CachedMedia = { ...served, plainGet: plan('GET'), plainHead: plan('HEAD'), body: null };
-    this.entries.set(served.mediaId, entry);
+    const key = options.key ?? served.mediaId;
+    this.drop(key);
+    const extraFields = options.extraFields ?? [];
+    const plan = (method: 'GET' | 'HEAD') => prepareResponse(planResponse(served.representation, { method }), extraFields);
+    const entry: CachedMedia = {
+      ...served,
+      key,
+      countsFetch: options.countsFetch ?? true,
+      dependsOnOrigin: options.dependsOnOrigin ?? false,
+      extraFields,
+      plainGet: plan('GET'),
+      plainHead: plan('HEAD'),
+      body: null,
+    };
+    this.entries.set(key, entry);
+    let keys = this.keysOfMedia.get(served.mediaId);
+    if (keys === undefined) this.keysOfMedia.set(served.mediaId, (keys = new Set()));
+    keys.add(key);
     while (this.entries.size > this.options.maxEntries) this.evictOldest();
     return entry;
   }
@@ -95,24 +136,25 @@ export class PublicMediaCache {
 
   /** Keeps a body read from the blob store, if its entry is still the current one; evicts others to fit. */
   storeBody(entry: CachedMedia, body: Buffer): void {
-    if (this.entries.get(entry.mediaId) !== entry || entry.body !== null) return;
+    if (this.entries.get(entry.key) !== entry || entry.body !== null) return;
     if (body.length !== entry.representation.size || body.length > this.maxBodyBytes) return;
     while (this.bodyBytes + body.length > this.options.memoryBytes && this.entries.size > 0) this.evictOldest();
-    if (this.entries.get(entry.mediaId) !== entry) return;
+    if (this.entries.get(entry.key) !== entry) return;
     entry.body = body;
     this.bodyBytes += body.length;
   }
 
-  /** Forgets a media; its next request reads the database again. Call it before responding to the change. */
+  /** Forgets a media and its variants; the next requests read the database again. Call it before responding to the change. */
   invalidate(mediaId: string): void {
     this.changes += 1;
-    this.drop(mediaId);
+    for (const key of [...(this.keysOfMedia.get(mediaId) ?? [])]) this.drop(key);
   }
 
   /** Forgets everything, when changes may have been missed. */
   clear(): void {
     this.changes += 1;
     this.entries.clear();
+    this.keysOfMedia.clear();
     this.bodyBytes = 0;
   }
 
@@ -121,10 +163,13 @@ export class PublicMediaCache {
     if (oldest.done !== true) this.drop(oldest.value);
   }
 
-  private drop(mediaId: string): void {
-    const entry = this.entries.get(mediaId);
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
     if (entry === undefined) return;
-    this.entries.delete(mediaId);
+    this.entries.delete(key);
+    const keys = this.keysOfMedia.get(entry.mediaId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keysOfMedia.delete(entry.mediaId);
     if (entry.body !== null) this.bodyBytes -= entry.body.length;
   }
 }
@@ -134,8 +179,8 @@ export class PublicMediaCache {
  * headers one by one first would make node:http keep and validate a header map per response. An empty 412
  * or 416 gets Content-Length: 0, as Fastify's reply sends, instead of an empty chunked body.
  */
-export function prepareResponse(plan: ResponsePlan): PreparedResponse {
-  const fields: string[] = [];
+export function prepareResponse(plan: ResponsePlan, extraFields: readonly string[] = []): PreparedResponse {
+  const fields: string[] = [...extraFields];
   for (const [name, value] of Object.entries(plan.headers)) fields.push(name, value);
   if (plan.status !== 304 && plan.headers['content-length'] === undefined) fields.push('content-length', '0');
   return { plan, fields };

@@ -10,13 +10,26 @@ import { isMediaId } from '../media/media-ids.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MediaChangeFeed } from './media-change-feed.js';
 import { PublicMediaCache, prepareResponse, type CacheTicket, type CachedMedia, type PreparedResponse, type ServedMedia } from './public-media-cache.js';
-import { describeContent, publicContentOf } from './served-content.js';
+import { describeContent, publicContentOf, type ServedContent } from './served-content.js';
 import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 
 /** Counts the requests the public path answers, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
   count(method: string, route: string, status: number, bodyBytes: number): void;
+}
+
+/** What `rememberVariant` reads of the request that a route answered. */
+export interface VariantRequest {
+  readonly url: string;
+  readonly headers: { readonly origin?: string | string[] | undefined };
+}
+
+/** How the route that served a variant counts and decorates its answers; see CachedMedia. */
+export interface VariantCaching {
+  readonly countsFetch: boolean;
+  readonly dependsOnOrigin?: boolean;
+  readonly extraFields?: readonly string[];
 }
 
 /** The request handler that serves everything the public path does not: Fastify's. */
@@ -52,10 +65,13 @@ export class PublicPath {
     this.deps.cache.invalidate(mediaId);
   }
 
-  /** Tells whether a media would be served from the cache; for tests and diagnostics, it changes nothing. */
-  isCached(mediaId: string): boolean {
+  /**
+   * Tells whether a media's plain URL, or a variant's URL (path and query), would be served from the cache;
+   * for tests and diagnostics, it changes nothing.
+   */
+  isCached(mediaIdOrUrl: string): boolean {
     this.deps.feed?.poll();
-    return this.deps.cache.peek(mediaId) !== undefined;
+    return this.deps.cache.peek(mediaIdOrUrl) !== undefined;
   }
 
   /** Takes a ticket before reading a media from the database for the route; see `remember`. */
@@ -75,6 +91,20 @@ export class PublicPath {
     if (entry !== null) this.loadBody(entry);
   }
 
+  /**
+   * Caches a variant a route served for a request URL with a query: `/m/<id>/<name>?width=…` or Mosaico's
+   * image endpoint. Only stored variants are cached, and `countsFetch` says whether the route counted the
+   * request as a fetch of the media, so that hits count the same.
+   */
+  rememberVariant(request: VariantRequest, media: MediaRow, content: ServedContent, ticket: CacheTicket, options: VariantCaching): void {
+    if (content.blobKey === undefined || cacheKeyOf(request.url) !== request.url || !accessPolicy.canReadMedia(null, media)) return;
+    // The CORS headers of an answer to a request with Origin are for that origin alone.
+    if (options.dependsOnOrigin && request.headers.origin !== undefined) return;
+    const served = { mediaId: media.id, blobKey: content.blobKey, representation: content.representation };
+    const entry = this.deps.cache.remember(served, ticket, { key: request.url, ...options });
+    if (entry !== null) this.loadBody(entry);
+  }
+
   /** Stops serving from the cache, so requests during shutdown reach Fastify, which returns 503. */
   close(): void {
     this.closing = true;
@@ -84,23 +114,21 @@ export class PublicPath {
   tryServe(request: IncomingMessage, response: ServerResponse, fallback: FallbackHandler): boolean {
     if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
     // Credentials could change the answer and must be checked, and only anonymous fetches are counted.
-    if (request.headers.authorization !== undefined) return false;
-    // A query string selects a variant, which the route makes or finds; only plain URLs are cached.
-    if (request.url === undefined || request.url.includes('?')) return false;
-    const mediaId = mediaIdOf(request.url);
-    if (mediaId === null) return false;
+    if (request.headers.authorization !== undefined || request.url === undefined) return false;
+    const key = cacheKeyOf(request.url);
+    if (key === null) return false;
     this.deps.feed?.poll();
-    const entry = this.deps.cache.get(mediaId);
-    if (entry === undefined) return false;
+    const entry = this.deps.cache.get(key);
+    if (entry === undefined || (entry.dependsOnOrigin && request.headers.origin !== undefined)) return false;
 
     const startedAt = performance.now();
     const requestId = createRequestId(request);
-    this.deps.fetches.record(mediaId);
+    if (entry.countsFetch) this.deps.fetches.record(entry.mediaId);
     const prepared = hasNoConditions(request.headers)
       ? request.method === 'HEAD'
         ? entry.plainHead
         : entry.plainGet
-      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, request.headers)));
+      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, request.headers)), entry.extraFields);
     const plan = prepared.plan;
 
     if (plan.body === null || entry.body !== null) {
@@ -161,8 +189,8 @@ export class PublicPath {
     const url = request.url ?? '';
     const metrics = this.deps.metrics;
     if (metrics !== undefined) {
-      // The route patterns Fastify reports for /m/<id> and /m/<id>/<name>, so both paths share their series.
-      const route = url.indexOf('/', 3) === -1 ? '/m/:id' : '/m/:id/*';
+      // The route patterns Fastify reports, so that hits and routed requests share their series.
+      const route = url.startsWith(MOSAICO_IMAGE_PATH) ? MOSAICO_IMAGE_ROUTE : routeOfMediaUrl(url);
       const bodyBytes = plan.body === null ? 0 : plan.body.end - plan.body.start + 1;
       metrics.count(request.method ?? 'GET', route, response.statusCode, bodyBytes);
     }
@@ -186,6 +214,27 @@ export class PublicPath {
 export function describeServed(media: MediaRow): ServedMedia {
   const content = publicContentOf(media);
   return { mediaId: media.id, blobKey: content.sha256, representation: describeContent(media, content) };
+}
+
+/** Mosaico's image endpoint, whose URLs sit in sent mails like the public URLs. */
+const MOSAICO_IMAGE_ROUTE = '/integrations/mosaico/img';
+const MOSAICO_IMAGE_PATH = `${MOSAICO_IMAGE_ROUTE}?`;
+
+function routeOfMediaUrl(url: string): string {
+  const end = url.indexOf('?');
+  const slash = url.indexOf('/', 3);
+  return slash === -1 || (end !== -1 && slash > end) ? '/m/:id' : '/m/:id/*';
+}
+
+/**
+ * The cache key of a request URL: the media id for a plain public URL, the URL itself for a public URL
+ * with a query (a variant) or for Mosaico's image endpoint; null for any other URL, never cached.
+ */
+export function cacheKeyOf(url: string): string | null {
+  if (url.startsWith(MOSAICO_IMAGE_PATH)) return url;
+  const mediaId = mediaIdOf(url);
+  if (mediaId === null) return null;
+  return url.includes('?') ? url : mediaId;
 }
 
 /** The media id of `/m/<id>` or `/m/<id>/<name>`, the two public URL shapes; null for anything else. */

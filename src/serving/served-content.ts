@@ -28,6 +28,8 @@ export interface PublicContent {
 /** A response's representation, and a way to read the bytes the response plan chose. */
 export interface ServedContent {
   readonly representation: Representation;
+  /** Name of the bytes in the blob store; absent for a variant made for this response and not stored. */
+  readonly blobKey?: string;
   open(range: ByteRange): Promise<Readable>;
 }
 
@@ -119,6 +121,7 @@ export async function resolveServedContent(
 function blobContent(media: MediaForServing, content: PublicContent, blobs: BlobStore): ServedContent {
   return {
     representation: describeContent(media, content),
+    blobKey: content.sha256,
     open: (range) => blobs.openRead(content.sha256, range),
   };
 }

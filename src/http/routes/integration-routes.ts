@@ -4,6 +4,7 @@ import type { ImageVariants } from '../../images/image-variants.js';
 import { registerEditorCors } from '../../integrations/cors.js';
 import type { MediaService } from '../../media/media-service.js';
 import type { PublicLinks } from '../../media/public-links.js';
+import type { PublicPath } from '../../serving/public-path.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Authenticator } from '../authentication.js';
 import { ckeditorPickerRoutes } from './ckeditor-picker-routes.js';
@@ -19,6 +20,7 @@ export interface IntegrationRoutesOptions {
   readonly corsOrigins: readonly string[];
   readonly blobs: BlobStore;
   readonly variants: ImageVariants;
+  readonly publicPath?: PublicPath;
 }
 
 /**
@@ -32,5 +34,5 @@ export async function integrationRoutes(app: FastifyInstance, options: Integrati
   await app.register(ckeditorRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(mosaicoRoutes, { media, authenticator, links, maxUploadBytes });
   await app.register(ckeditorPickerRoutes, { links, corsOrigins: options.corsOrigins });
-  await app.register(mosaicoImageRoutes, { media, links, blobs: options.blobs, variants: options.variants });
+  await app.register(mosaicoImageRoutes, { media, links, blobs: options.blobs, variants: options.variants, publicPath: options.publicPath });
 }

@@ -50,7 +50,7 @@ export async function serveMedia(
   if (resolution.kind === 'gone') return sendGone(reply, id, resolution.wasImage, request.method);
   if (resolution.kind === 'not-found') throw new VitrailError('VITRAIL_MEDIA_NOT_FOUND', { id });
   const media = resolution.media;
-  // A query selects a variant; only the plain public URL is cached, keyed by media id.
+  // The plain public URL is cached by media id; a URL with a query, below, by the URL.
   if (ticket !== undefined && variantQuery === undefined && Object.keys(request.query ?? {}).length === 0) {
     options.publicPath?.remember(media, ticket);
   }
@@ -58,6 +58,9 @@ export async function serveMedia(
   // Only images the processor decoded have variants; any other media is served whole.
   const query = variantQuery !== undefined && media.thumbnail_sha256 !== null ? variantQuery : request.query;
   const served = await resolveServedContent(media, query as Record<string, unknown>, options);
+  if (ticket !== undefined && variantQuery === undefined && query === request.query && Object.keys(query ?? {}).length > 0) {
+    options.publicPath?.rememberVariant(request, media, served, ticket, { countsFetch: true });
+  }
   const plan = planResponse(served.representation, readConditions(request));
   reply.code(plan.status).headers(plan.headers);
   if (plan.body === null) return reply.send();
