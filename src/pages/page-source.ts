@@ -34,6 +34,9 @@ export async function readPageSource(staged: StagedFile, fileName: string, limit
   const detected = await detectFileType(staged.path);
   if (detected !== null) throw new VitrailError('VITRAIL_PAGE_NOT_HTML', { name: fileName, detected: detected.mime });
   const html = decodeHtml(await readFile(staged.path), fileName);
+  if (!HTML_EXTENSIONS.has(path.extname(fileName).toLowerCase()) && !startsLikeHtml(html)) {
+    throw new VitrailError('VITRAIL_PAGE_NOT_HTML', { name: fileName, detected: 'text without HTML markup' });
+  }
   return { html, fileName, findLocalImage: () => null, close: () => undefined };
 }
 
@@ -100,6 +103,19 @@ function decodeHtml(bytes: Buffer, name: string): string {
   } catch {
     return iconv.decode(bytes, 'windows-1252');
   }
+}
+
+/**
+ * The opening tags by which browsers recognise HTML in a file of unknown type (WHATWG MIME Sniffing,
+ * "rules for identifying an unknown MIME type"), each followed by a space or `>`; `<!--` on its own.
+ */
+const HTML_OPENINGS = ['<!doctype html', '<html', '<head', '<script', '<iframe', '<h1', '<div', '<font', '<table', '<a', '<style', '<title', '<b', '<body', '<br', '<p'];
+
+/** Whether a file named neither .html nor .htm still opens as HTML does, so a CSV or a note is refused. */
+function startsLikeHtml(text: string): boolean {
+  const start = text.trimStart().slice(0, 32).toLowerCase();
+  if (start.startsWith('<!--')) return true;
+  return HTML_OPENINGS.some((opening) => start.startsWith(opening) && /^[\s>]/.test(start.slice(opening.length)));
 }
 
 /** Zip archives start with a local file header, or with the end record when they are empty. */

@@ -281,6 +281,21 @@ describe('page publishing', () => {
     assert.ok(document.paths['/api/v1/pages/{id}']?.delete !== undefined);
   });
 
+  it('refuses text that is not HTML, and takes HTML under any name', async () => {
+    for (const [name, content] of [
+      ['adresses.csv', 'nom;ville\nMartin;Lyon\n'],
+      ['note.txt', 'Messe à 10 h 30 <dimanche>'],
+    ] as const) {
+      const response = await sendPage(server, { name, content });
+      assert.equal(response.status, 415, name);
+      const error = await errorOf(response);
+      assert.equal(error.code, 'VITRAIL_PAGE_NOT_HTML');
+      assert.match(error.message, new RegExp(`"${name.replace('.', '\\.')}" is text without HTML markup`));
+    }
+    const exported = await sendPage(server, { name: 'lettre.txt', content: '\n  <!DOCTYPE html><html><body><p>Bonne fête</p></body></html>' });
+    assert.equal(exported.status, 201, 'HTML saved under another extension is still a page');
+  });
+
   it('rejects a page whose images are not in the upload', async () => {
     const response = await sendPage(server, { name: 'seule.html', content: '<img src="photos/absente.jpg">' });
     assert.equal(response.status, 400);
