@@ -59,7 +59,7 @@ describe('loadSettings', () => {
 
   it('reads the public path settings', () => {
     const defaults = loadSettings({}, '/srv/vitrail');
-    assert.equal(defaults.memoryCacheBytes, 64 * 1024 * 1024);
+    assert.equal(defaults.memoryCacheBytes, 128 * 1024 * 1024);
     assert.equal(defaults.workers, 1);
     assert.equal(defaults.publicMirrorDir, null);
 
