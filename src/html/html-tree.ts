@@ -1,4 +1,4 @@
-import { parse, serialize, type DefaultTreeAdapterTypes } from 'parse5';
+import type { DefaultTreeAdapterTypes } from 'parse5';
 
 export type HtmlDocument = DefaultTreeAdapterTypes.Document;
 export type HtmlElement = DefaultTreeAdapterTypes.Element;
@@ -6,12 +6,17 @@ export type HtmlNode = DefaultTreeAdapterTypes.Node;
 export type HtmlChildNode = DefaultTreeAdapterTypes.ChildNode;
 export type HtmlTextNode = DefaultTreeAdapterTypes.TextNode;
 
-/** Parses a whole HTML document as browsers do, keeping source lines for messages about it. */
-export function parseHtmlDocument(html: string): HtmlDocument {
+/**
+ * Parses a whole HTML document as browsers do, keeping source lines for messages about it. parse5 loads on
+ * first use, like the other libraries that only pages and mails need, so an idle server does without them.
+ */
+export async function parseHtmlDocument(html: string): Promise<HtmlDocument> {
+  const { parse } = await import('parse5');
   return parse(html, { sourceCodeLocationInfo: true });
 }
 
-export function serializeHtmlDocument(document: HtmlDocument): string {
+export async function serializeHtmlDocument(document: HtmlDocument): Promise<string> {
+  const { serialize } = await import('parse5');
   return serialize(document);
 }
 

@@ -1,6 +1,5 @@
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import type { Attachment, Email } from 'postal-mime';
 
 import { normaliseContentId, type ImageBytes } from './externalize-html.js';
 
@@ -15,6 +14,8 @@ export interface ParsedMessage {
 
 /** Parses a whole RFC 5322 message with postal-mime, keeping every part's bytes. */
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
+  // Loaded on first use: an idle server does without the mail libraries.
+  const { default: PostalMime } = await import('postal-mime');
   const email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer' });
   const byContentId = new Map<string, Attachment>();
   for (const attachment of email.attachments) {
@@ -47,6 +48,7 @@ export async function rebuildMessage(parsed: ParsedMessage, html: string, movedC
       cid: attachment.contentId === undefined ? undefined : normaliseContentId(attachment.contentId),
     }));
 
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   const composed = await new MailComposer({ text: parsed.email.text, html, attachments }).compile().build();
   const separator = composed.indexOf('\r\n\r\n');
   const composedHeaders = composed.subarray(0, separator).toString('latin1');

@@ -53,7 +53,7 @@ export async function externalizeHtml(
   links: PublicLinks,
   principal: Principal,
 ): Promise<ExternalizedHtml> {
-  const document = parseHtmlDocument(html);
+  const document = await parseHtmlDocument(html);
   const snapshot = snapshotDocument(document);
 
   const staged = new Map<string, { image: StagedImage; reference: string; contentId: string | null }>();

@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 
-import { fileTypeFromFile } from 'file-type';
 
 /**
  * Types accepted by default: images, PDF, common office documents, audio and video.
@@ -35,6 +34,8 @@ const SVG_SNIFF_BYTES = 64 * 1024;
  * Returns null when the content matches no known binary signature and is not an SVG document.
  */
 export async function detectFileType(filePath: string): Promise<DetectedType | null> {
+  // Loaded on first use, with its tokenizers: a server that has received no upload yet does without them.
+  const { fileTypeFromFile } = await import('file-type');
   const detected = await fileTypeFromFile(filePath);
   // file-type reports any document starting with an XML declaration as XML; SVG is one of those.
   if (detected !== undefined && detected.mime !== 'application/xml') return { mime: detected.mime, extension: detected.ext };

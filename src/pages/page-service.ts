@@ -146,7 +146,7 @@ export class PageService {
     let source: PageSource | undefined;
     try {
       source = await readPageSource(upload.staged, upload.fileName, this.deps.zipLimits);
-      const document = parseHtmlDocument(source.html);
+      const document = await parseHtmlDocument(source.html);
       removeScripts(document);
       const title = chooseTitle(upload.title, document, source.fileName);
 
@@ -159,7 +159,7 @@ export class PageService {
 
       const urls = await this.importImages(document, source, principal);
       visitImageReferences(document, (reference) => urls.get(reference.url));
-      return { html: serializeHtmlDocument(document), title, confirmed: findings };
+      return { html: await serializeHtmlDocument(document), title, confirmed: findings };
     } finally {
       source?.close();
     }

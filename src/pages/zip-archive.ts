@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 
 import { describeBytes, VitrailError } from '../errors/catalogue.js';
 import { decodeZipName, isArchiverClutter, unsafeNameReason } from './zip-names.js';
@@ -78,9 +78,11 @@ export class CheckedZip {
   }
 }
 
-function openZip(filePath: string): Promise<yauzl.ZipFile> {
+async function openZip(filePath: string): Promise<yauzl.ZipFile> {
+  // Loaded on first use: an idle server does without it.
+  const { default: yauzlLibrary } = await import('yauzl');
   return new Promise((resolve, reject) => {
-    yauzl.open(filePath, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => {
+    yauzlLibrary.open(filePath, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => {
       if (error !== null) reject(invalidZip(error));
       else resolve(zip);
     });

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { parseHtmlDocument } from '../../src/html/html-tree.js';
 import { findPersonalData, PersonalDataAllowlist } from '../../src/pages/personal-data.js';
 
-function kindsIn(html: string, allowlist: readonly string[] = []): string[] {
-  return findPersonalData(parseHtmlDocument(html), new PersonalDataAllowlist(allowlist)).map((finding) => finding.kind);
+async function kindsIn(html: string, allowlist: readonly string[] = []): Promise<string[]> {
+  return findPersonalData(await parseHtmlDocument(html), new PersonalDataAllowlist(allowlist)).map((finding) => finding.kind);
 }
 
 describe('findPersonalData', () => {
@@ -34,8 +34,8 @@ describe('findPersonalData', () => {
     ['compact IBAN', '<p>FR7630006000011234567890189</p>', 'iban'],
   ];
   for (const [name, html, kind] of reported) {
-    it(`reports ${name}`, () => {
-      assert.deepEqual(kindsIn(html), [kind]);
+    it(`reports ${name}`, async () => {
+      assert.deepEqual(await kindsIn(html), [kind]);
     });
   }
 
@@ -51,26 +51,26 @@ describe('findPersonalData', () => {
     ['CSS with a base64 image', '<style>a { background: url(data:image/png;base64,0612345678) }</style>'],
   ];
   for (const [name, html] of ignored) {
-    it(`ignores ${name}`, () => {
-      assert.deepEqual(kindsIn(html), []);
+    it(`ignores ${name}`, async () => {
+      assert.deepEqual(await kindsIn(html), []);
     });
   }
 
-  it('counts occurrences under one id', () => {
-    const findings = findPersonalData(parseHtmlDocument('<p>{contact.first_name}</p><p>{contact.first_name}</p>'), new PersonalDataAllowlist([]));
+  it('counts occurrences under one id', async () => {
+    const findings = findPersonalData(await parseHtmlDocument('<p>{contact.first_name}</p><p>{contact.first_name}</p>'), new PersonalDataAllowlist([]));
     assert.equal(findings.length, 1);
     assert.equal(findings[0]?.occurrences, 2);
   });
 
-  it('gives the same id whatever the spacing', () => {
-    const first = findPersonalData(parseHtmlDocument('<p>06 12 34 56 78</p>'), new PersonalDataAllowlist([]));
-    const second = findPersonalData(parseHtmlDocument('<p>+33 6.12.34.56.78</p>'), new PersonalDataAllowlist([]));
+  it('gives the same id whatever the spacing', async () => {
+    const first = findPersonalData(await parseHtmlDocument('<p>06 12 34 56 78</p>'), new PersonalDataAllowlist([]));
+    const second = findPersonalData(await parseHtmlDocument('<p>+33 6.12.34.56.78</p>'), new PersonalDataAllowlist([]));
     assert.equal(first[0]?.id, second[0]?.id);
   });
 
-  it('allows listed values and domains', () => {
+  it('allows listed values and domains', async () => {
     const html = '<p>accueil@paroisse.fr, cure@paroisse.fr, +33 1 23 45 67 89, FR7630006000011234567890189, autre@example.net</p>';
-    const kinds = kindsIn(html, ['@Paroisse.fr', '01.23.45.67.89', 'FR76 3000 6000 0112 3456 7890 189']);
+    const kinds = await kindsIn(html, ['@Paroisse.fr', '01.23.45.67.89', 'FR76 3000 6000 0112 3456 7890 189']);
     assert.deepEqual(kinds, ['email-address']);
   });
 });
