@@ -11,6 +11,7 @@ import { createPublicServer } from '../serving/public-server.js';
 import type { Vitrail } from '../vitrail.js';
 import { registerApiDocs } from './api-docs.js';
 import { Authenticator } from './authentication.js';
+import { registerCsrfGuard } from './csrf-guard.js';
 import { registerErrorHandler } from './error-handler.js';
 import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
@@ -88,6 +89,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   await app.register(cookie);
 
   const authenticator = new Authenticator(vitrail.tokens, vitrail.sessions);
+  registerCsrfGuard(app, authenticator);
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links, users: vitrail.users });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });

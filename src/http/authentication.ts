@@ -61,6 +61,14 @@ export class Authenticator {
     return credentials.kind === 'valid' ? credentials.principal : null;
   }
 
+  /**
+   * Fails with 403 VITRAIL_AUTH_CSRF_INVALID when a state-changing request carries a live session cookie,
+   * no API token and not that session's CSRF token. Any other request passes, for its route to authenticate.
+   */
+  async rejectForgedRequest(request: FastifyRequest): Promise<void> {
+    if ((await this.read(request)).kind === 'forged') throw new VitrailError('VITRAIL_AUTH_CSRF_INVALID');
+  }
+
   private read(request: FastifyRequest): Promise<Credentials> {
     let pending = resolved.get(request);
     if (pending === undefined) {

@@ -47,13 +47,18 @@ export async function legacyRoutes(app: FastifyInstance, options: LegacyRoutesOp
 async function serveLegacy(prefix: string, request: FastifyRequest, reply: FastifyReply, options: LegacyRoutesOptions): Promise<FastifyReply> {
   const rawPath = pathOf(request).slice(prefix.length + 1);
   const target = await options.resolver.resolve(prefix, rawPath);
-  switch (target.kind) {
-    case 'not-found':
-      throw new VitrailError('VITRAIL_ROUTE_NOT_FOUND', { method: request.method, path: pathOf(request) });
-    case 'media':
-      return serveMedia(target.mediaId, request, reply, options, target.styleSize === undefined ? undefined : styleVariantQuery(target.styleSize));
-    case 'derived':
-      return serveDerived(target.mediaId, target.blob, request, reply, options);
+  const noRoute = () => new VitrailError('VITRAIL_ROUTE_NOT_FOUND', { method: request.method, path: pathOf(request) });
+  if (target.kind === 'not-found') throw noRoute();
+  try {
+    if (target.kind === 'media') {
+      return await serveMedia(target.mediaId, request, reply, options, target.styleSize === undefined ? undefined : styleVariantQuery(target.styleSize));
+    }
+    return await serveDerived(target.mediaId, target.blob, request, reply, options);
+  } catch (error) {
+    // A media the request may not read answers like a path that leads nowhere, so an old URL reveals
+    // neither that a private file is behind it nor that file's media id.
+    if (error instanceof VitrailError && error.code === 'VITRAIL_MEDIA_NOT_FOUND') throw noRoute();
+    throw error;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { AccountAdministration } from '../../auth/account-administration.js';
 import type { Principal } from '../../auth/principal.js';
@@ -13,7 +13,7 @@ export interface SessionRoutesOptions {
   readonly users: UserService;
   readonly accounts: AccountAdministration;
   readonly authenticator: Authenticator;
-  /** true when the public URL is https: the cookie is then marked Secure. */
+  /** true when the public URL is https: the cookie is then always marked Secure. */
   readonly secureCookie: boolean;
   /** Largest accepted upload, in bytes, which the interface states and checks before sending. */
   readonly maxUploadBytes: number;
@@ -49,12 +49,15 @@ const passwordChangeBody = {
 /** Sign-in, sign-out and the current user of the web interface, and a password change for oneself. */
 export async function sessionRoutes(app: FastifyInstance, options: SessionRoutesOptions): Promise<void> {
   const { sessions, authenticator } = options;
-  const setSessionCookie = (reply: FastifyReply, token: string): void => {
+  // Also Secure for a request that came over https, directly over TLS or through a trusted proxy that says
+  // so in X-Forwarded-Proto, when the public URL was left at its http default.
+  const isSecure = (request: FastifyRequest): boolean => options.secureCookie || request.protocol === 'https';
+  const setSessionCookie = (request: FastifyRequest, reply: FastifyReply, token: string): void => {
     reply.setCookie(SESSION_COOKIE, token, {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
-      secure: options.secureCookie,
+      secure: isSecure(request),
       maxAge: Math.floor(SESSION_IDLE_MS / 1000),
     });
   };
@@ -71,7 +74,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
         }
         throw error;
       });
-      setSessionCookie(reply, opened.token);
+      setSessionCookie(request, reply, opened.token);
       const body: SessionBody = { user: userOf(opened.principal), csrfToken: opened.csrfToken, maxUploadBytes: options.maxUploadBytes };
       return reply.code(201).send(body);
     },
@@ -82,7 +85,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     const session = request.headers.authorization === undefined && cookie !== undefined ? await sessions.authenticate(cookie) : null;
     if (session !== null && cookie !== undefined) {
       // Sent again so the browser's expiry follows the server's idle deadline, which each visit pushes back.
-      setSessionCookie(reply, cookie);
+      setSessionCookie(request, reply, cookie);
       const body: SessionBody = { user: userOf(session), csrfToken: session.csrfToken, maxUploadBytes: options.maxUploadBytes };
       return body;
     }
@@ -98,7 +101,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     }
     await sessions.signOut(principal.sessionId);
     request.log.info({ userId: principal.userId }, 'signed out');
-    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookie });
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(request) });
     return reply.code(204).send();
   });
 
