@@ -67,6 +67,8 @@ export class UserService {
   /** Checks an e-mail and password; returns the user only when both match an enabled account. */
   async verifyCredentials(email: string, password: string): Promise<UserRow | null> {
     const user = await this.deps.users.findByEmail(normaliseEmail(email));
+    // NOTE: an unknown or disabled account returns without argon2id work. Response times can therefore
+    // reveal which e-mail addresses have an account, and the sign-in limits only slow that down.
     if (user === undefined || user.disabled_at !== null) return null;
     return (await verifyPassword(user.password_hash, password)) ? user : null;
   }

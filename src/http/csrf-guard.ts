@@ -13,8 +13,8 @@ const CSRF_EXEMPT_ROUTES = new Set(['POST /api/v1/session']);
 
 /**
  * Checks the CSRF token of every state-changing request made with a session cookie, on every route, before
- * its body is read and before its handler runs. Routes check it again through the Authenticator; this hook
- * makes a route added without that check safe too, and gives every route the same 403 response.
+ * its body is read and before its handler runs. Routes check it again through the Authenticator. This hook
+ * also covers a route added without that check, and gives every route the same 403 response.
  */
 export function registerCsrfGuard(app: FastifyInstance, authenticator: Authenticator): void {
   app.addHook('onRequest', async (request) => {

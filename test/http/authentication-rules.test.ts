@@ -135,7 +135,7 @@ describe('credentials at rest', () => {
     await server.close();
   });
 
-  /** The database file and its write-ahead log, as bytes, where a secret would be if it were stored. */
+  /** Reads the database file and its write-ahead log as bytes, where a stored secret would show. */
   async function databaseBytes(): Promise<Buffer> {
     const files = (await readdir(server.dataDir)).filter((name) => name.startsWith(DATABASE_FILE_NAME));
     return Buffer.concat(await Promise.all(files.map((name) => readFile(path.join(server.dataDir, name)))));
@@ -383,7 +383,7 @@ describe('CSRF protection', () => {
     });
   }
 
-  /** A body that the route would accept, so that only the missing CSRF token can stop it. */
+  /** Returns a body that the route would accept, so that only the missing CSRF token can stop it. */
   function bodyFor(method: string, route: string): { body?: string | FormData; headers: Record<string, string> } {
     const json = (value: unknown) => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
     const file = (field: string, name: string, content: string) => {
@@ -546,7 +546,7 @@ describe('private media', () => {
         const twin = await fetch(`${server.url}${unknown[index]}`, { method });
         assert.equal(twin.status, 404, `${method} ${unknown[index]}`);
         if (method === 'GET') {
-          // The body tells nothing more than for an unknown id: only the id itself differs.
+          // The body reveals nothing more than for an unknown id: only the id itself differs.
           const text = (await response.text()).replaceAll(media.id, 'ID').replaceAll('confidentiel', 'NAME');
           const twinText = (await twin.text()).replaceAll(unknownId, 'ID').replaceAll('absent', 'NAME');
           assert.equal(text, twinText, `${urlPath} tells a private media from an unknown one`);
@@ -652,8 +652,8 @@ function listRoutes(tree: string): string[] {
 }
 
 /**
- * The content of every table and the names of every stored file. Columns that record a last use change on
- * reads and are left out.
+ * Returns the content of every table and the names of every stored file. Columns that record a last use
+ * change on reads and are left out.
  */
 async function snapshot(server: TestServer): Promise<string> {
   const db = new SqliteDatabase(path.join(server.dataDir, DATABASE_FILE_NAME), { readonly: true });
@@ -680,7 +680,7 @@ function signInOverHttps(base: string, ca: Buffer): Promise<string> {
     const request = https.request(`${base}/api/v1/session`, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (response) => {
       response.resume();
       response.on('end', () => {
-        if (response.statusCode !== 201) reject(new Error(`sign-in over https answered ${response.statusCode}`));
+        if (response.statusCode !== 201) reject(new Error(`sign-in over https returned ${response.statusCode}`));
         else resolve(String(response.headers['set-cookie']?.[0] ?? ''));
       });
     });

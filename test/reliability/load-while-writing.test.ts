@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -9,12 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 
-import pino from 'pino';
-
-import { loadSettings } from '../../src/config/settings.js';
-import { openVitrail } from '../../src/vitrail.js';
-import { freePort } from '../support/nginx.js';
-import { VITRAIL_BIN } from '../support/server-process.js';
+import { spawnWorkers, type WorkerServer } from '../support/worker-server.js';
 
 /**
  * Anonymous readers hammer public media while an editor uploads, renames, replaces, hides and trashes
@@ -63,41 +56,19 @@ describe('public reads under load while media change', () => {
   for (const workers of [1, 2]) {
     describe(`with VITRAIL_WORKERS=${workers}`, () => {
       let dataDir: string;
-      let child: ChildProcess;
-      let base: string;
-      let token: string;
+      let server: WorkerServer;
 
       before(async () => {
         dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-load-'));
-        const vitrail = await openVitrail(loadSettings({ VITRAIL_DATA_DIR: dataDir }), pino({ level: 'silent' }));
-        try {
-          await vitrail.users.addUser('editor@example.org', 'correct horse battery', 'editor');
-          token = (await vitrail.tokens.createToken('editor@example.org', 'load test')).token;
-        } finally {
-          await vitrail.close();
-        }
-        const port = await freePort();
-        base = `http://127.0.0.1:${port}`;
-        child = spawn(process.execPath, [VITRAIL_BIN, 'serve'], {
-          env: { PATH: process.env.PATH ?? '', VITRAIL_DATA_DIR: dataDir, VITRAIL_HOST: '127.0.0.1', VITRAIL_PORT: String(port), VITRAIL_WORKERS: String(workers), VITRAIL_LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
-        const deadline = Date.now() + 30_000;
-        while ((await fetch(`${base}/healthz`).then((response) => response.status, () => 0)) !== 200) {
-          assert.ok(Date.now() < deadline, 'the server answers /healthz within 30 s');
-          await sleep(100);
-        }
+        server = await spawnWorkers(dataDir, workers);
       });
       after(async () => {
-        if (child !== undefined && child.exitCode === null) {
-          child.kill('SIGTERM');
-          await once(child, 'exit');
-        }
+        await server.stop();
         await rm(dataDir, { recursive: true, force: true });
       });
 
       it(`serves ${READERS} readers with no error and no stale read`, async (t) => {
-        const writer = new Writer(base, token);
+        const writer = new Writer(server.url, server.token);
         const media: TrackedMedia[] = [];
         for (let index = 0; index < INITIAL_MEDIA; index += 1) media.push(await writer.upload(`avis-${index}.pdf`));
 
@@ -110,7 +81,7 @@ describe('public reads under load while media change', () => {
             // Readers spread over every media known when the read starts, new uploads included.
             const target = media[(reader + round * 7) % media.length] as TrackedMedia;
             const urlPath = round % 2 === 0 ? target.uploadPath : `/m/${target.id}`;
-            reads.push(await readOnce(agent, base, target, urlPath));
+            reads.push(await readOnce(agent, server.url, target, urlPath));
           }
         });
 

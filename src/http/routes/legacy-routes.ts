@@ -55,8 +55,8 @@ async function serveLegacy(prefix: string, request: FastifyRequest, reply: Fasti
     }
     return await serveDerived(target.mediaId, target.blob, request, reply, options);
   } catch (error) {
-    // A media the request may not read answers like a path that leads nowhere, so an old URL reveals
-    // neither that a private file is behind it nor that file's media id.
+    // A media the request may not read gets the same 404 as a path that leads nowhere, so an old URL
+    // reveals neither that a private file is behind it nor that file's media id.
     if (error instanceof VitrailError && error.code === 'VITRAIL_MEDIA_NOT_FOUND') throw noRoute();
     throw error;
   }

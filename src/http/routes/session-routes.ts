@@ -49,8 +49,8 @@ const passwordChangeBody = {
 /** Sign-in, sign-out and the current user of the web interface, and a password change for oneself. */
 export async function sessionRoutes(app: FastifyInstance, options: SessionRoutesOptions): Promise<void> {
   const { sessions, authenticator } = options;
-  // Also Secure for a request that came over https, directly over TLS or through a trusted proxy that says
-  // so in X-Forwarded-Proto, when the public URL was left at its http default.
+  // Also Secure for a request that came over https, directly over TLS or through a trusted proxy that sets
+  // X-Forwarded-Proto to https, when the public URL was left at its http default.
   const isSecure = (request: FastifyRequest): boolean => options.secureCookie || request.protocol === 'https';
   const setSessionCookie = (request: FastifyRequest, reply: FastifyReply, token: string): void => {
     reply.setCookie(SESSION_COOKIE, token, {
