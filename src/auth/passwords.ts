@@ -14,6 +14,14 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   return argon2.verify(hash, password);
 }
 
+/** Password hashing behind an interface, so tests can count the work that sign-in does. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export const argon2PasswordHasher: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
+
 /** Returns why a new password is unacceptable, or null when it is fine. */
 export function findPasswordProblem(password: string): string | null {
   const length = [...password].length;

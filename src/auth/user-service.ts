@@ -4,18 +4,26 @@ import type { UserRepository } from '../db/repositories/user-repository.js';
 import type { Role, UserRow } from '../db/schema.js';
 import { VitrailError } from '../errors/catalogue.js';
 import type { Clock } from '../time/clock.js';
-import { findPasswordProblem, hashPassword, verifyPassword } from './passwords.js';
+import { argon2PasswordHasher, findPasswordProblem, type PasswordHasher } from './passwords.js';
 
 export const ROLES: readonly Role[] = ['admin', 'editor'];
 
 export interface UserServiceDependencies {
   readonly users: UserRepository;
   readonly clock: Clock;
+  /** argon2id unless a test passes its own. */
+  readonly passwords?: PasswordHasher;
 }
 
 /** User accounts: creation, roles, passwords, enabling and disabling. */
 export class UserService {
-  constructor(private readonly deps: UserServiceDependencies) {}
+  private readonly passwords: PasswordHasher;
+  /** Hash of a random password, checked when no enabled account matches a sign-in; made at first need. */
+  private decoyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: UserServiceDependencies) {
+    this.passwords = deps.passwords ?? argon2PasswordHasher;
+  }
 
   async addUser(emailInput: string, password: string, role: Role): Promise<UserRow> {
     const email = normaliseEmail(emailInput);
@@ -27,7 +35,7 @@ export class UserService {
     const row: UserRow = {
       id: `usr_${randomBytes(8).toString('hex')}`,
       email,
-      password_hash: await hashPassword(password),
+      password_hash: await this.passwords.hash(password),
       role,
       created_at: now,
       updated_at: now,
@@ -48,7 +56,7 @@ export class UserService {
   async setPassword(email: string, password: string): Promise<void> {
     assertPasswordAcceptable(password);
     const user = await this.requireUser(email);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.passwords.hash(password);
     await this.deps.users.update(user.id, { password_hash: passwordHash, updated_at: this.nowIso() });
   }
 
@@ -67,10 +75,14 @@ export class UserService {
   /** Checks an e-mail and password; returns the user only when both match an enabled account. */
   async verifyCredentials(email: string, password: string): Promise<UserRow | null> {
     const user = await this.deps.users.findByEmail(normaliseEmail(email));
-    // NOTE: an unknown or disabled account returns without argon2id work. Response times can therefore
-    // reveal which e-mail addresses have an account, and the sign-in limits only slow that down.
-    if (user === undefined || user.disabled_at !== null) return null;
-    return (await verifyPassword(user.password_hash, password)) ? user : null;
+    if (user === undefined || user.disabled_at !== null) {
+      // The same argon2id work as for a real account, so the response time does not reveal which e-mail
+      // addresses have an enabled account.
+      this.decoyHash ??= this.passwords.hash(randomBytes(16).toString('base64url'));
+      await this.passwords.verify(await this.decoyHash, password);
+      return null;
+    }
+    return (await this.passwords.verify(user.password_hash, password)) ? user : null;
   }
 
   async requireUser(emailInput: string): Promise<UserRow> {
@@ -89,7 +101,7 @@ export class UserService {
   /** Checks a user's current password, whatever the state of the account. */
   async isPasswordOf(userId: string, password: string): Promise<boolean> {
     const user = await this.requireUserById(userId);
-    return verifyPassword(user.password_hash, password);
+    return this.passwords.verify(user.password_hash, password);
   }
 
   private nowIso(): string {

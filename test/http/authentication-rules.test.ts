@@ -10,10 +10,14 @@ import SqliteDatabase from 'better-sqlite3';
 import pino from 'pino';
 import sharp from 'sharp';
 
+import { argon2PasswordHasher, type PasswordHasher } from '../../src/auth/passwords.js';
+import { UserService } from '../../src/auth/user-service.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { DATABASE_FILE_NAME } from '../../src/db/database.js';
+import { UserRepository } from '../../src/db/repositories/user-repository.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import type { Clock } from '../../src/time/clock.js';
+import { systemClock, type Clock } from '../../src/time/clock.js';
+import { openVitrail } from '../../src/vitrail.js';
 import { runCli } from '../support/cli.js';
 import { spawnWorkers, type WorkerServer } from '../support/worker-server.js';
 import { sendPage } from '../support/pages.js';
@@ -122,6 +126,43 @@ describe('sign-in limits', () => {
   it('frees an address once the window has passed', async () => {
     clock.advance(SIGN_IN_WINDOW_MS + 1000);
     assert.equal((await signInRequest(server.address, 'bystander@example.org', TEST_PASSWORD)).status, 201);
+  });
+});
+
+describe('sign-in work', () => {
+  it('checks a password for unknown accounts too', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-sign-in-work-'));
+    const vitrail = await openVitrail(loadSettings({ VITRAIL_DATA_DIR: dataDir }), pino({ level: 'silent' }));
+    try {
+      // Counts the argon2id verifications, which set the response time of a sign-in.
+      let verifications = 0;
+      const passwords: PasswordHasher = {
+        hash: (password) => argon2PasswordHasher.hash(password),
+        verify: (hash, password) => {
+          verifications += 1;
+          return argon2PasswordHasher.verify(hash, password);
+        },
+      };
+      const users = new UserService({ users: new UserRepository(vitrail.db), clock: systemClock, passwords });
+      await users.addUser('known@example.org', TEST_PASSWORD, 'editor');
+      await users.addUser('disabled@example.org', TEST_PASSWORD, 'editor');
+      await users.setDisabled('disabled@example.org', true);
+
+      const cases: [string, string, boolean][] = [
+        ['known@example.org', TEST_PASSWORD, true],
+        ['known@example.org', 'wrong password', false],
+        ['nobody@example.org', 'wrong password', false],
+        ['disabled@example.org', TEST_PASSWORD, false],
+      ];
+      for (const [email, password, accepted] of cases) {
+        const before = verifications;
+        assert.equal((await users.verifyCredentials(email, password)) !== null, accepted, email);
+        assert.equal(verifications - before, 1, `${email}: one argon2id verification, as for any account`);
+      }
+    } finally {
+      await vitrail.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
