@@ -11,14 +11,14 @@ export const ROLES: readonly Role[] = ['admin', 'editor'];
 export interface UserServiceDependencies {
   readonly users: UserRepository;
   readonly clock: Clock;
-  /** argon2id unless a test passes its own. */
+  /** Password hasher: argon2id unless a test passes its own. */
   readonly passwords?: PasswordHasher;
 }
 
 /** User accounts: creation, roles, passwords, enabling and disabling. */
 export class UserService {
   private readonly passwords: PasswordHasher;
-  /** Hash of a random password, checked when no enabled account matches a sign-in; made at first need. */
+  /** Hash of a random password, made at first need and checked when no enabled account matches a sign-in. */
   private decoyHash: Promise<string> | undefined;
 
   constructor(private readonly deps: UserServiceDependencies) {
