@@ -10,19 +10,14 @@ function setByOperator(): boolean {
 }
 
 /**
- * Keeps V8's young generation at its initial size while the program loads. Loading the modules and
- * compiling the route schemas allocate fast enough that V8 grows the young generation to its maximum
- * (twice 16 MiB on 64-bit), and an idle process never gives that back: about 20 MiB of an idle server's
- * resident memory. Call it before importing the program.
+ * Keeps V8's young generation at its initial size while the program loads. Start-up allocation otherwise
+ * grows it to its maximum (32 MiB measured here), which an idle process never gives back.
  */
 export function holdYoungGeneration(): void {
   if (!setByOperator()) v8.setFlagsFromString(`${GROWTH_FLAG}=1`);
 }
 
-/**
- * Lets the young generation grow again, once start-up is over: under load a larger one means fewer
- * collections. V8 reads the growth factor each time it considers growing, so this takes effect at once.
- */
+/** Lets the young generation grow again once start-up is over, since a larger one collects less often under load. */
 export function releaseYoungGeneration(): void {
   if (!setByOperator()) v8.setFlagsFromString(`${GROWTH_FLAG}=${DEFAULT_GROWTH_FACTOR}`);
 }

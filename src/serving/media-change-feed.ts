@@ -16,10 +16,8 @@ export interface MediaChangeSink {
 const JOURNAL_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Size of the first copy of the WAL-index header at the start of the `-shm` file (sqlite.org/walformat.html,
- * section 2.1). Every committed write transaction rewrites it, its change counter included, before the
- * commit completes; readers never write it. Processes running different SQLite versions share this file,
- * so its layout cannot change.
+ * Size of the first copy of the WAL-index header, at the start of the `-shm` file of SQLite's unix VFS
+ * (sqlite.org/walformat.html). Each commit rewrites it, change counter included, before it completes.
  */
 const WAL_INDEX_HEADER_BYTES = 48;
 
@@ -30,11 +28,9 @@ const FULL_CHECK_INTERVAL_MS = 1000;
  * Follows the media_changes journal of a SQLite database so that changes made by other processes (other
  * workers, the CLI) reach this process's cache before its next response.
  *
- * `poll` runs before each cache lookup, so it must cost little. It first reads the WAL-index header, one
- * `pread` of 48 bytes: while those bytes stay the same, nobody has committed since the last poll. When they
- * change, `PRAGMA data_version` on a connection of its own says whether another connection committed (it
- * costs a read transaction: file locks and a stat, several times the `pread`), and only then is the journal
- * read. A commit that completes before a poll starts is always seen by that poll.
+ * `poll` runs before each cache lookup. While the WAL-index header (one 48-byte `pread`) is as the last poll
+ * saw it, nobody has committed. Otherwise `PRAGMA data_version`, a read transaction with file locks, says
+ * whether another connection did, and only then is the journal read.
  */
 export class MediaChangeFeed {
   private readonly connection: SqliteDatabase.Database;

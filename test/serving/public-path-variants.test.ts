@@ -40,9 +40,9 @@ async function uploadPhoto(server: TestServer, name: string, colour: string): Pr
 
 /** The two kinds of URL with a query that sit in mails: a resize on the public URL, and Mosaico's processor. */
 const VARIANT_URLS = [
-  { label: 'a resize on the public URL', of: (server: TestServer, media: { url: string }) => `${media.url}?width=120` },
+  { label: 'public URL resize', of: (server: TestServer, media: { url: string }) => `${media.url}?width=120` },
   {
-    label: "Mosaico's image processor",
+    label: 'Mosaico resize',
     of: (server: TestServer, media: { url: string }) =>
       `${server.url}/integrations/mosaico/img?${new URLSearchParams({ src: media.url, method: 'resize', params: '120,null' }).toString()}`,
   },
@@ -68,7 +68,7 @@ describe('public path cache for URLs with a query', () => {
 
   for (const variant of VARIANT_URLS) {
     for (const condition of CONDITIONS) {
-      it(`answers ${condition.label} for ${variant.label} the same from cache and route`, async () => {
+      it(`${variant.label}: ${condition.label} same from cache`, async () => {
         const media = await uploadPhoto(server, 'vitrail-nord.jpg', '#3355aa');
         const url = variant.of(server, media);
         const first = await fetch(url);
@@ -91,7 +91,7 @@ describe('public path cache for URLs with a query', () => {
       });
     }
 
-    it(`forgets ${variant.label} at once when the media changes`, async () => {
+    it(`${variant.label}: forgotten on change`, async () => {
       const media = await uploadPhoto(server, 'rosace.jpg', '#aa3355');
       const url = variant.of(server, media);
       const patch = (body: Record<string, string>) =>
@@ -126,7 +126,7 @@ describe('public path cache for URLs with a query', () => {
     });
   }
 
-  it('counts a resize as a fetch, from cache as from route, and Mosaico requests as none', async () => {
+  it('counts fetches like the routes', async () => {
     const media = await uploadPhoto(server, 'cloche.jpg', '#777777');
     const [resize, mosaico] = VARIANT_URLS.map((variant) => variant.of(server, media));
     for (const url of [resize, mosaico] as string[]) {
@@ -138,7 +138,7 @@ describe('public path cache for URLs with a query', () => {
     assert.equal(((await read.json()) as { recentFetches: number }).recentFetches, 2);
   });
 
-  it("answers an editor's request with Origin through the route, with its CORS headers", async () => {
+  it('sends CORS requests to the route', async () => {
     const media = await uploadPhoto(server, 'chapelle.jpg', '#224466');
     const url = VARIANT_URLS[1].of(server, media);
     await (await fetch(url)).arrayBuffer();
