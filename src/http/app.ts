@@ -16,6 +16,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
 import { registerUnreadBodyClose } from './unread-body.js';
+import { MULTIPART_BUFFERS } from './multipart-request.js';
 import { startHousekeeping } from './housekeeping.js';
 import { ResumableUploads } from '../media/resumable-uploads.js';
 import { toMediaView } from '../media/media-view.js';
@@ -29,6 +30,7 @@ import { RESUMABLE_UPLOADS_PATH, uploadRoutes } from './routes/upload-routes.js'
 import { webAppRoutes } from './routes/web-app-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { mediaVersionRoutes } from './routes/media-version-routes.js';
+import { rawUploadRoutes } from './routes/raw-upload-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
 import { externalizeRoutes } from './routes/externalize-routes.js';
 import { publicMediaRoutes } from './routes/public-media-routes.js';
@@ -83,6 +85,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
 
   await app.register(multipart, {
     limits: { ...MULTIPART_LIMITS, fileSize: settings.maxUploadBytes },
+    ...MULTIPART_BUFFERS,
   });
 
   await registerApiDocs(app, settings.publicUrl);
@@ -92,6 +95,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   registerCsrfGuard(app, authenticator);
   await app.register(healthRoutes, { db: vitrail.db, dataDir: settings.dataDir });
   await app.register(mediaRoutes, { media: vitrail.media, authenticator, links: vitrail.links, users: vitrail.users });
+  await app.register(rawUploadRoutes, { media: vitrail.media, authenticator, links: vitrail.links, maxUploadBytes: settings.maxUploadBytes });
   await app.register(mediaVersionRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, links: vitrail.links });
   if (settings.ops.metrics.enabled && settings.ops.metrics.listen === null) await app.register(metricsRoutes, { metrics: vitrail.metrics });
   await app.register(publicMediaRoutes, { media: vitrail.media, blobs: vitrail.blobs, authenticator, variants: vitrail.variants, publicPath: vitrail.publicPath });
