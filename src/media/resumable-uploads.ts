@@ -5,13 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-import { FileStore } from '@tus/file-store';
 import { Server as TusServer } from '@tus/server';
 import type { Upload } from '@tus/utils';
 import type { Logger } from 'pino';
 
 import type { Principal } from '../auth/principal.js';
 import { VitrailError } from '../errors/catalogue.js';
+import { HashingFileStore } from '../storage/hashing-file-store.js';
 import type { StagedFile } from '../storage/staging-area.js';
 import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
 import type { MediaView } from './media-view.js';
@@ -53,11 +53,11 @@ const OWNER_KEY = 'vitrailOwner';
  */
 export class ResumableUploads {
   readonly tus: TusServer;
-  private readonly store: FileStore;
+  private readonly store: HashingFileStore;
   private readonly principals = new WeakMap<object, Principal>();
 
   constructor(private readonly options: ResumableUploadsOptions) {
-    this.store = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS });
+    this.store = new HashingFileStore({ directory: options.directory, expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS });
     this.tus = new TusServer({
       path: options.path,
       datastore: this.store,
@@ -115,7 +115,7 @@ export class ResumableUploads {
     const fields = readFields(upload);
     const filePath = path.join(this.options.directory, upload.id);
     try {
-      const staged = await stageFinishedFile(filePath, upload.offset);
+      const staged = await stageFinishedFile(filePath, upload.offset, this.store.digestOf(upload.id, upload.offset));
       const existing = await this.options.media.findDuplicate(staged.sha256, principal);
       if (existing !== null) {
         const view = this.options.viewMedia(existing);
@@ -164,17 +164,25 @@ function readFields(upload: Upload): UploadFields {
   };
 }
 
-/** Hashes a finished partial file and syncs it, giving the staged file that MediaService.createMedia takes. */
-async function stageFinishedFile(filePath: string, size: number): Promise<StagedFile> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(filePath), hash);
+/**
+ * Syncs a finished partial file, giving the staged file that MediaService.createMedia takes. The file is
+ * read again to hash it only when the store's running hash does not cover every byte (`knownSha256` null).
+ */
+async function stageFinishedFile(filePath: string, size: number, knownSha256: string | null): Promise<StagedFile> {
+  const sha256 = knownSha256 ?? (await hashFile(filePath));
   const handle = await open(filePath, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
-  return { path: filePath, size, sha256: hash.digest('hex') };
+  return { path: filePath, size, sha256 };
+}
+
+async function hashFile(filePath: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(filePath), hash);
+  return hash.digest('hex');
 }
 
 /**
