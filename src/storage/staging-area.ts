@@ -49,7 +49,11 @@ export const RESUMABLE_DIRECTORY = 'resumable';
  * file system as the blobs lets a staged file be renamed into place; nothing here is ever served.
  */
 export class StagingArea {
-  constructor(readonly directory: string) {}
+  /** `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. */
+  constructor(
+    readonly directory: string,
+    private readonly earlySyncIntervalBytes = EARLY_SYNC_INTERVAL_BYTES,
+  ) {}
 
   async prepare(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
@@ -78,7 +82,7 @@ export class StagingArea {
     const meter = new HashingMeter(maxBytes);
     // The file is created before any byte flows, so a failure at any moment finds it and removes it.
     const handle = await open(filePath, 'wx');
-    const earlySync = new PeriodicDataSync(handle, EARLY_SYNC_INTERVAL_BYTES);
+    const earlySync = new PeriodicDataSync(handle, this.earlySyncIntervalBytes);
     try {
       await pipeline(source, meter, earlySync, handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
       await earlySync.settle();

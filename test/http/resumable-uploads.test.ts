@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -62,7 +63,8 @@ describe('resumable uploads (tus)', () => {
 
     const last = await patch(location, half, image.subarray(half));
     assert.equal(last.status, 200);
-    const media = (await last.json()) as { id: string; name: string; folder: string; alt: string; width: number; url: string };
+    const media = (await last.json()) as { id: string; name: string; folder: string; alt: string; width: number; url: string; sha256: string };
+    assert.equal(media.sha256, createHash('sha256').update(image).digest('hex'));
     assert.equal(media.name, 'Église.jpg');
     assert.equal(media.folder, 'Patrimoine');
     assert.equal(media.alt, 'La façade');
@@ -159,9 +161,11 @@ describe('resumable uploads (tus)', () => {
       body: content.subarray(1000),
     });
     assert.equal(finished.status, 200);
-    const media = (await finished.json()) as { name: string; size: number };
+    const media = (await finished.json()) as { name: string; size: number; sha256: string };
     assert.equal(media.name, 'reprise.pdf');
     assert.equal(media.size, content.length);
+    // The restarted server has no running hash of the first 1000 bytes, so it hashes the file from disk.
+    assert.equal(media.sha256, createHash('sha256').update(content).digest('hex'));
     await second.close();
   });
 

@@ -44,7 +44,8 @@ describe('crash safety', () => {
 
     for (let round = 0; round < ROUNDS; round += 1) {
       const server = await spawnServer({ VITRAIL_DATA_DIR: dataDir});
-      const uploads = Array.from({ length: UPLOADS_PER_ROUND }, () => uploadRandomPdf(server.url, token));
+      // Every other upload goes through the raw-body route, so both ways of sending a file face the kill.
+      const uploads = Array.from({ length: UPLOADS_PER_ROUND }, (_unused, index) => uploadRandomPdf(server.url, token, index % 2 === 0 ? 'multipart' : 'raw'));
       // The kill comes at a random moment after the first acknowledgement, while other uploads are in flight,
       // so every round tests both sides of the line whatever the machine's load.
       const firstAcknowledged = Promise.any(uploads.map(async (upload) => (await upload) ?? Promise.reject(new Error('not acknowledged'))));
@@ -84,17 +85,20 @@ function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
-/** Uploads a PDF of random content; resolves to its URL and hash once 201 has fully arrived, else null. */
-async function uploadRandomPdf(baseUrl: string, token: string): Promise<Acknowledged | null> {
+/**
+ * Uploads a PDF of random content, as multipart to POST /api/v1/media or as the body of
+ * PUT /api/v1/media/files/{name}; resolves to its URL and hash once 201 has fully arrived, else null.
+ */
+async function uploadRandomPdf(baseUrl: string, token: string, route: 'multipart' | 'raw'): Promise<Acknowledged | null> {
   const content = Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(randomInt(1_000, 200_000)), Buffer.from('\n%%EOF\n')]);
   const form = new FormData();
   form.append('file', new Blob([content]), 'crash.pdf');
+  const request: RequestInit =
+    route === 'multipart'
+      ? { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }
+      : { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: content };
   try {
-    const response = await fetch(`${baseUrl}/api/v1/media`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      body: form,
-    });
+    const response = await fetch(route === 'multipart' ? `${baseUrl}/api/v1/media` : `${baseUrl}/api/v1/media/files/crash.pdf`, request);
     if (response.status !== 201) return null;
     const media = (await response.json()) as { url: string; sha256: string };
     assert.equal(media.sha256, createHash('sha256').update(content).digest('hex'));

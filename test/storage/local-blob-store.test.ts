@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -44,6 +45,26 @@ describe('StagingArea', () => {
       },
     });
     await assert.rejects(area.receive(failing, 100), /connection reset/);
+    assert.deepEqual(await readdir(area.directory), []);
+  });
+
+  it('hashes a stream of many chunks exactly, syncing early', async () => {
+    // A 64 KiB interval makes the early syncs run several times during this 1 MiB upload.
+    const area = new StagingArea(await mkdtemp(path.join(os.tmpdir(), 'vitrail-staging-')), 64 * 1024);
+    await area.prepare();
+    const content = randomBytes(1024 * 1024 + 123);
+    const chunks = Array.from({ length: Math.ceil(content.length / 10_000) }, (_unused, index) => content.subarray(index * 10_000, (index + 1) * 10_000));
+    const staged = await area.receive(Readable.from(chunks), 2 * 1024 * 1024);
+    assert.equal(staged.size, content.length);
+    assert.equal(staged.sha256, createHash('sha256').update(content).digest('hex'));
+    assert.deepEqual(await readFile(staged.path), content);
+  });
+
+  it('removes the partial file when a syncing upload passes the limit', async () => {
+    const area = new StagingArea(await mkdtemp(path.join(os.tmpdir(), 'vitrail-staging-')), 64 * 1024);
+    await area.prepare();
+    const chunks = Array.from({ length: 40 }, () => randomBytes(16 * 1024));
+    await assert.rejects(area.receive(Readable.from(chunks), 500 * 1024), StagedFileTooLargeError);
     assert.deepEqual(await readdir(area.directory), []);
   });
 
