@@ -57,7 +57,7 @@ export class ResumableUploads {
   private readonly principals = new WeakMap<object, Principal>();
 
   constructor(private readonly options: ResumableUploadsOptions) {
-    this.store = new HashingFileStore({ directory: options.directory, expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS });
+    this.store = new HashingFileStore({ directory: options.directory, expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS, logger: options.logger });
     this.tus = new TusServer({
       path: options.path,
       datastore: this.store,

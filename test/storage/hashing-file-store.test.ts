@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 
-import { Upload } from '@tus/utils';
+import { Upload } from '@tus/server';
+import pino from 'pino';
 
 import { HashingFileStore } from '../../src/storage/hashing-file-store.js';
 
@@ -16,7 +17,7 @@ describe('HashingFileStore', () => {
 
   before(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'vitrail-tus-'));
-    store = new HashingFileStore({ directory });
+    store = new HashingFileStore({ directory, logger: pino({ level: 'silent' }) });
   });
   after(async () => {
     await rm(directory, { recursive: true, force: true });
@@ -41,7 +42,7 @@ describe('HashingFileStore', () => {
     await createUpload('resumed', content.length);
     await store.write(Readable.from([content.subarray(0, 4000)]), 'resumed', 0);
     // A new store, as after a restart, continues the same partial file without its running hash.
-    const restarted = new HashingFileStore({ directory });
+    const restarted = new HashingFileStore({ directory, logger: pino({ level: 'silent' }) });
     await restarted.write(Readable.from([content.subarray(4000)]), 'resumed', 4000);
     assert.equal(restarted.digestOf('resumed', content.length), null);
   });
