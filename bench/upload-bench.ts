@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,8 +20,9 @@ const run = promisify(execFile);
  * Vitrail's upload routes: multipart POST (`curl -F`), raw-body PUT (`curl -T`) and tus (one creation
  * request, then the whole file in one PATCH by curl). Both servers write under the same temporary
  * directory, so on one disk. nginx does not fsync what it stores and Vitrail does, so nginx is also
- * reported with the time of one fsync of the stored file added. Prints the median seconds of the rounds,
- * MiB/s, the ratio to nginx and Vitrail's peak RSS growth during each kind of upload.
+ * reported with the time of one fsync of the stored file added. Every stored copy is deleted (purged, for
+ * Vitrail) right after its upload. Prints the median seconds of the rounds, MiB/s, the ratio to nginx and
+ * Vitrail's peak RSS growth during each kind of upload.
  * Usage: npm run bench:upload -- [--size-mib 1024] [--rounds 3]
  */
 const { values: flags } = parseArgs({
@@ -34,7 +35,8 @@ const rounds = Number(flags.rounds);
 interface UploadPath {
   readonly label: string;
   readonly vitrail: boolean;
-  send(round: number): Promise<number>;
+  /** Sends the file; returns the seconds it took and a step that deletes what was stored. */
+  send(round: number): Promise<{ seconds: number; cleanUp: () => Promise<void> }>;
 }
 
 interface PathResult {
@@ -69,8 +71,19 @@ try {
   const vitrail = await startVitrail('Vitrail', dataDir, await freePort(), { VITRAIL_MAX_UPLOAD_BYTES: String(size + 1024 * 1024) });
   const api = `http://127.0.0.1:${vitrail.port}/api/v1`;
   const auth = `Authorization: Bearer ${token}`;
-  const curl = ['-sS', '-o', '/dev/null', '-w', '%{http_code}'];
+  const answerFile = path.join(workDir, 'answer.json');
+  const curl = ['-sS', '-o', answerFile, '-w', '%{http_code}'];
   let nginxFsyncSeconds: number[] = [];
+  /** Purges the media of the last answer, so its blob leaves the disk and the page cache. */
+  const purgeAnsweredMedia = async (): Promise<void> => {
+    const media = JSON.parse(await readFile(answerFile, 'utf8')) as { id: string };
+    const response = await fetch(`${api}/media/${media.id}?permanent=true&confirm=true`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200) throw new Error(`purging media ${media.id} returned ${response.status}: ${await response.text()}`);
+  };
+  const vitrailUpload = async (args: string[], expectedStatus: string) => ({
+    seconds: await timeCurl([...curl, ...args], expectedStatus),
+    cleanUp: purgeAnsweredMedia,
+  });
 
   const paths: UploadPath[] = [
     {
@@ -81,23 +94,23 @@ try {
         const seconds = await timeCurl([...curl, '-T', source, `http://127.0.0.1:${nginxPort}/dav/upload-${round}.pdf`], '201');
         if ((await stat(stored)).size !== size) throw new Error(`nginx stored ${(await stat(stored)).size} bytes, expected ${size}`);
         nginxFsyncSeconds = [...nginxFsyncSeconds, await timeFsync(stored)];
-        return seconds;
+        return { seconds, cleanUp: () => rm(stored) };
       },
     },
     {
       label: 'Vitrail multipart POST (curl -F)',
       vitrail: true,
-      send: async () => timeCurl([...curl, '-H', auth, '-F', `file=@${source};type=application/pdf`, `${api}/media`], '201'),
+      send: async () => vitrailUpload(['-H', auth, '-F', `file=@${source};type=application/pdf`, `${api}/media`], '201'),
     },
     {
       label: 'Vitrail raw PUT (curl -T)',
       vitrail: true,
-      send: async () => timeCurl([...curl, '-H', auth, '-T', source, `${api}/media/files/upload.pdf`], '201'),
+      send: async () => vitrailUpload(['-H', auth, '-T', source, `${api}/media/files/upload.pdf`], '201'),
     },
     {
       label: 'Vitrail tus (POST, then one PATCH by curl)',
       vitrail: true,
-      send: async () => timeTusUpload(api, token, source),
+      send: async () => ({ seconds: await timeTusUpload(api, token, source, answerFile), cleanUp: purgeAnsweredMedia }),
     },
   ];
 
@@ -105,17 +118,22 @@ try {
   const results: PathResult[] = paths.map((uploadPath) => ({ label: uploadPath.label, seconds: [], rssGrowth: [] }));
   try {
     for (let round = 0; round < rounds; round += 1) {
-      for (const [index, uploadPath] of paths.entries()) {
+      // Each round starts with the next path, so no path always runs first or last.
+      for (let step = 0; step < paths.length; step += 1) {
+        const index = (round + step) % paths.length;
+        const uploadPath = paths[index] as UploadPath;
         // New bytes for every upload, so Vitrail never finds a blob it already stores; dirty pages of the
         // previous upload are flushed first, so no upload pays for another's writeback.
         await makeContentUnique(source, round * paths.length + index);
         await run('sync');
         const before = await treeResidentBytes(vitrail.pid);
         const sampler = new PeakMemorySampler([vitrail.pid]);
-        const seconds = await uploadPath.send(round);
+        const { seconds, cleanUp } = await uploadPath.send(round);
         const peak = await sampler.stop();
         results[index]?.seconds.push(seconds);
         if (uploadPath.vitrail) results[index]?.rssGrowth.push(peak - before);
+        // Stored copies are deleted at once, so later uploads do not write into an ever fuller page cache.
+        await cleanUp();
       }
     }
   } finally {
@@ -196,7 +214,7 @@ async function timeCurl(args: string[], expectedStatus: string): Promise<number>
 }
 
 /** Creates a tus upload of the whole file, then sends every byte in one PATCH; the last answer carries the media. */
-async function timeTusUpload(api: string, token: string, file: string): Promise<number> {
+async function timeTusUpload(api: string, token: string, file: string, answerFile: string): Promise<number> {
   const start = performance.now();
   const creation = await fetch(`${api}/uploads`, {
     method: 'POST',
@@ -212,7 +230,7 @@ async function timeTusUpload(api: string, token: string, file: string): Promise<
   const uploadUrl = new URL(location, api).href;
   await timeCurl(
     [
-      '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'PATCH', '-T', file,
+      '-sS', '-o', answerFile, '-w', '%{http_code}', '-X', 'PATCH', '-T', file,
       '-H', `Authorization: Bearer ${token}`, '-H', 'Tus-Resumable: 1.0.0', '-H', 'Upload-Offset: 0',
       '-H', 'Content-Type: application/offset+octet-stream', uploadUrl,
     ],
