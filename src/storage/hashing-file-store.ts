@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { createWriteStream } from 'node:fs';
+import { open, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS, isPathInsideDirectory } from '@tus/server';
 import type { Logger } from 'pino';
 
+import { EARLY_SYNC_INTERVAL_BYTES, PeriodicDataSync } from './periodic-data-sync.js';
 import { STAGING_WRITE_BUFFER_BYTES } from './staging-area.js';
 
 /** SHA-256 of the first `bytes` bytes of an upload's partial file, as far as this process wrote them. */
@@ -26,16 +27,20 @@ interface RunningHash {
 export class HashingFileStore extends FileStore {
   private readonly hashes = new Map<string, RunningHash>();
   private readonly logger: Logger;
+  private readonly earlySyncIntervalBytes: number;
 
-  constructor(options: { directory: string; expirationPeriodInMilliseconds?: number; logger: Logger }) {
+  /** `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. */
+  constructor(options: { directory: string; expirationPeriodInMilliseconds?: number; logger: Logger; earlySyncIntervalBytes?: number }) {
     super({ directory: options.directory, expirationPeriodInMilliseconds: options.expirationPeriodInMilliseconds });
     this.logger = options.logger;
+    this.earlySyncIntervalBytes = options.earlySyncIntervalBytes ?? EARLY_SYNC_INTERVAL_BYTES;
   }
 
   /**
-   * Appends the request's bytes at `offset`, as FileStore.write does, with two changes: the bytes are
-   * hashed on the way, and the file's write stream buffers STAGING_WRITE_BUFFER_BYTES instead of 16 KiB,
-   * so that hashing and disk writes overlap as they do for the other upload routes.
+   * Appends the request's bytes at `offset`, as FileStore.write does, with three changes: the bytes are
+   * hashed on the way; the file's write stream buffers STAGING_WRITE_BUFFER_BYTES instead of 16 KiB, so
+   * that hashing and disk writes overlap; and the file is synced early every EARLY_SYNC_INTERVAL_BYTES, so
+   * the fsync of the finished upload has little left to flush.
    */
   override async write(readable: IncomingMessage | Readable, id: string, offset: number): Promise<number> {
     const filePath = path.join(this.directory, id);
@@ -50,12 +55,23 @@ export class HashingFileStore extends FileStore {
         callback(null, chunk);
       },
     });
-    const destination = createWriteStream(filePath, { flags: 'r+', start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
+    const handle = await open(filePath, 'r+');
+    const earlySync = new PeriodicDataSync(handle, this.earlySyncIntervalBytes);
     try {
-      await pipeline(readable, meter, destination);
+      await pipeline(readable, meter, earlySync, handle.createWriteStream({ start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
     } catch (error) {
+      await handle.close().catch(() => undefined);
       // tus answers this error with 500 and the client resumes from the offset the file then has.
       this.logger.info({ err: error, uploadId: id, offset, received }, 'resumable upload write stopped');
+      throw ERRORS.FILE_WRITE_ERROR;
+    }
+    try {
+      await earlySync.settle();
+    } catch (error) {
+      // Linux reports a lost writeback to one sync call only, so the fsync of the finished upload could
+      // succeed over bytes that never reached the disk. Emptying the file makes the client send them again.
+      this.logger.error({ err: error, uploadId: id }, 'syncing a resumable upload failed; its partial file is emptied');
+      await truncate(filePath, 0);
       throw ERRORS.FILE_WRITE_ERROR;
     }
 

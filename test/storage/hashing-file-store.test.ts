@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,7 +17,8 @@ describe('HashingFileStore', () => {
 
   before(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'vitrail-tus-'));
-    store = new HashingFileStore({ directory, logger: pino({ level: 'silent' }) });
+    // A small early sync interval makes the early syncs run during these writes of a few hundred KiB.
+    store = new HashingFileStore({ directory, logger: pino({ level: 'silent' }), earlySyncIntervalBytes: 64 * 1024 });
   });
   after(async () => {
     await rm(directory, { recursive: true, force: true });
@@ -34,6 +35,7 @@ describe('HashingFileStore', () => {
       offset = await store.write(Readable.from([part]), 'three-writes', offset);
     }
     assert.equal(offset, content.length);
+    assert.deepEqual(await readFile(path.join(directory, 'three-writes')), content);
     assert.equal(store.digestOf('three-writes', content.length), sha256(content));
   });
 
