@@ -31,7 +31,7 @@ const { values: flags } = parseArgs({
 const size = Number(flags['size-mib']) * 1024 * 1024;
 const rounds = Number(flags.rounds);
 
-/** One way of sending the file, timed from the first request to the last answer. */
+/** One way of sending the file, timed from the first request to the last response. */
 interface UploadPath {
   readonly label: string;
   readonly vitrail: boolean;
@@ -74,7 +74,7 @@ try {
   const answerFile = path.join(workDir, 'answer.json');
   const curl = ['-sS', '-o', answerFile, '-w', '%{http_code}'];
   let nginxFsyncSeconds: number[] = [];
-  /** Purges the media of the last answer, so its blob leaves the disk and the page cache. */
+  /** Purges the media of the last response, so its blob leaves the disk and the page cache. */
   const purgeAnsweredMedia = async (): Promise<void> => {
     const media = JSON.parse(await readFile(answerFile, 'utf8')) as { id: string };
     const response = await fetch(`${api}/media/${media.id}?permanent=true&confirm=true`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
@@ -122,7 +122,7 @@ try {
       for (let step = 0; step < paths.length; step += 1) {
         const index = (round + step) % paths.length;
         const uploadPath = paths[index] as UploadPath;
-        // New bytes for every upload, so Vitrail never finds a blob it already stores; dirty pages of the
+        // New bytes for every upload, so Vitrail never finds a blob it already stores. Dirty pages of the
         // previous upload are flushed first, so no upload pays for another's writeback.
         await makeContentUnique(source, round * paths.length + index);
         await run('sync');
@@ -213,7 +213,7 @@ async function timeCurl(args: string[], expectedStatus: string): Promise<number>
   return seconds;
 }
 
-/** Creates a tus upload of the whole file, then sends every byte in one PATCH; the last answer carries the media. */
+/** Creates a tus upload of the whole file, then sends every byte in one PATCH; the last response contains the media. */
 async function timeTusUpload(api: string, token: string, file: string, answerFile: string): Promise<number> {
   const start = performance.now();
   const creation = await fetch(`${api}/uploads`, {

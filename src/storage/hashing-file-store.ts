@@ -37,10 +37,10 @@ export class HashingFileStore extends FileStore {
   }
 
   /**
-   * Appends the request's bytes at `offset`, as FileStore.write does, with three changes: the bytes are
-   * hashed on the way; the file's write stream buffers STAGING_WRITE_BUFFER_BYTES instead of 16 KiB, so
-   * that hashing and disk writes overlap; and the file is synced early every EARLY_SYNC_INTERVAL_BYTES, so
-   * the fsync of the finished upload has little left to flush.
+   * Appends the request's bytes at `offset`, as FileStore.write does, with three changes. The bytes are
+   * hashed on the way. The file's write stream buffers STAGING_WRITE_BUFFER_BYTES instead of 16 KiB, so
+   * hashing and disk writes overlap. The file is synced early every EARLY_SYNC_INTERVAL_BYTES, so the fsync
+   * of the finished upload has little left to flush.
    */
   override async write(readable: IncomingMessage | Readable, id: string, offset: number): Promise<number> {
     const filePath = path.join(this.directory, id);
@@ -61,7 +61,7 @@ export class HashingFileStore extends FileStore {
       await pipeline(readable, meter, earlySync, handle.createWriteStream({ start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
     } catch (error) {
       await handle.close().catch(() => undefined);
-      // tus answers this error with 500 and the client resumes from the offset the file then has.
+      // tus responds to this error with 500, and the client resumes from the offset the file then has.
       this.logger.info({ err: error, uploadId: id, offset, received }, 'resumable upload write stopped');
       throw ERRORS.FILE_WRITE_ERROR;
     }

@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 /**
  * Bytes between two early fdatasync calls while an upload streams in. Each call makes the disk write what
- * the page cache holds of the file during the transfer, so the fsync before the 201 has little left to
+ * the page cache contains of the file during the transfer, so the fsync before the 201 has little left to
  * flush: in 512 MiB uploads the final fsync went from about 0.2 s to under 0.05 s. The whole upload gains
  * less, because the early calls cost time too: the median of six 1 GiB raw-body uploads on a loaded
  * two-core machine went from 2.88 s to 2.64 s. The final fsync stays the only durability guarantee.

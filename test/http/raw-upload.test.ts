@@ -40,7 +40,7 @@ interface RawResponse {
 
 /**
  * Sends a PUT with node:http, so a test controls the framing (Content-Length or chunked) and still reads
- * an answer the server sends before the whole body is written. Write errors after that answer are ignored.
+ * a response the server sends before the whole body is written. Write errors after that response are ignored.
  */
 function sendRaw(server: TestServer, path: string, headers: Record<string, string>, chunks: readonly Buffer[]): Promise<RawResponse> {
   const url = new URL(path, server.url);
@@ -139,7 +139,7 @@ describe('PUT /api/v1/media/files/{name}', () => {
 
     it('rejects a declared length over the limit before the body', async () => {
       const rowsBefore = await countMediaRows(server);
-      // Only the headers are sent: the answer must come without the body.
+      // Only the headers are sent, so the response must come without the body.
       const response = await new Promise<RawResponse>((resolve, reject) => {
         const url = new URL('/api/v1/media/files/enorme.pdf', server.url);
         const request = http.request({

@@ -82,8 +82,8 @@ export async function rawUploadRoutes(app: FastifyInstance, options: RawUploadRo
 }
 
 /**
- * A multipart body sent here would be stored with its envelope; the client most likely meant the
- * multipart route, so it is told so.
+ * Rejects a multipart body, which would be stored with its envelope: the client most likely meant the
+ * multipart route, and the error names it.
  */
 function rejectMultipart(request: FastifyRequest): void {
   const type = request.headers['content-type'] ?? '';
@@ -94,7 +94,7 @@ function rejectMultipart(request: FastifyRequest): void {
   });
 }
 
-/** The Content-Length of the request, or 0 when the body is chunked; the staging area enforces the limit in both cases. */
+/** Returns the request's Content-Length, or 0 for a chunked body; the staging area enforces the limit in both cases. */
 function declaredLength(request: FastifyRequest): number {
   const header = request.headers['content-length'];
   return header === undefined ? 0 : Number(header);
