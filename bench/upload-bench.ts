@@ -71,18 +71,18 @@ try {
   const vitrail = await startVitrail('Vitrail', dataDir, await freePort(), { VITRAIL_MAX_UPLOAD_BYTES: String(size + 1024 * 1024) });
   const api = `http://127.0.0.1:${vitrail.port}/api/v1`;
   const auth = `Authorization: Bearer ${token}`;
-  const answerFile = path.join(workDir, 'answer.json');
-  const curl = ['-sS', '-o', answerFile, '-w', '%{http_code}'];
+  const responseFile = path.join(workDir, 'response.json');
+  const curl = ['-sS', '-o', responseFile, '-w', '%{http_code}'];
   let nginxFsyncSeconds: number[] = [];
   /** Purges the media of the last response, so its blob leaves the disk and the page cache. */
-  const purgeAnsweredMedia = async (): Promise<void> => {
-    const media = JSON.parse(await readFile(answerFile, 'utf8')) as { id: string };
+  const purgeLastUploadedMedia = async (): Promise<void> => {
+    const media = JSON.parse(await readFile(responseFile, 'utf8')) as { id: string };
     const response = await fetch(`${api}/media/${media.id}?permanent=true&confirm=true`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     if (response.status !== 200) throw new Error(`purging media ${media.id} returned ${response.status}: ${await response.text()}`);
   };
   const vitrailUpload = async (args: string[], expectedStatus: string) => ({
     seconds: await timeCurl([...curl, ...args], expectedStatus),
-    cleanUp: purgeAnsweredMedia,
+    cleanUp: purgeLastUploadedMedia,
   });
 
   const paths: UploadPath[] = [
@@ -110,7 +110,7 @@ try {
     {
       label: 'Vitrail tus (POST, then one PATCH by curl)',
       vitrail: true,
-      send: async () => ({ seconds: await timeTusUpload(api, token, source, answerFile), cleanUp: purgeAnsweredMedia }),
+      send: async () => ({ seconds: await timeTusUpload(api, token, source, responseFile), cleanUp: purgeLastUploadedMedia }),
     },
   ];
 
@@ -214,7 +214,7 @@ async function timeCurl(args: string[], expectedStatus: string): Promise<number>
 }
 
 /** Creates a tus upload of the whole file, then sends every byte in one PATCH; the last response contains the media. */
-async function timeTusUpload(api: string, token: string, file: string, answerFile: string): Promise<number> {
+async function timeTusUpload(api: string, token: string, file: string, responseFile: string): Promise<number> {
   const start = performance.now();
   const creation = await fetch(`${api}/uploads`, {
     method: 'POST',
@@ -230,7 +230,7 @@ async function timeTusUpload(api: string, token: string, file: string, answerFil
   const uploadUrl = new URL(location, api).href;
   await timeCurl(
     [
-      '-sS', '-o', answerFile, '-w', '%{http_code}', '-X', 'PATCH', '-T', file,
+      '-sS', '-o', responseFile, '-w', '%{http_code}', '-X', 'PATCH', '-T', file,
       '-H', `Authorization: Bearer ${token}`, '-H', 'Tus-Resumable: 1.0.0', '-H', 'Upload-Offset: 0',
       '-H', 'Content-Type: application/offset+octet-stream', uploadUrl,
     ],

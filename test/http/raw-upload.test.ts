@@ -149,10 +149,10 @@ describe('PUT /api/v1/media/files/{name}', () => {
           method: 'PUT',
           headers: { ...bearer(server.editorToken), 'content-length': String(10 * 1024 * 1024) },
         });
-        request.on('response', (answer) => {
+        request.on('response', (response) => {
           let body = '';
-          answer.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body }));
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
         });
         request.on('error', reject);
         request.flushHeaders();
