@@ -32,7 +32,6 @@ const TEMPORARY_SUFFIX = '.part';
  */
 export const STAGING_WRITE_BUFFER_BYTES = 1024 * 1024;
 
-
 /**
  * Subdirectory of resumable uploads. Unlike the rest of the staging area it survives restarts, because a
  * client resumes those uploads afterwards; their own expiry deletes the abandoned ones.

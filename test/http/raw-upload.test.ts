@@ -231,6 +231,13 @@ describe('PUT /api/v1/media/files/{name}', () => {
     });
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const document = (await (await fetch(`${server.url}/api/docs/json`)).json()) as { paths: Record<string, Record<string, { summary?: string }>> };
+    const operation = document.paths['/api/v1/media/files/{name}']?.put;
+    assert.ok(operation !== undefined, 'no PUT /api/v1/media/files/{name} in the OpenAPI document');
+    assert.match(operation.summary ?? '', /request body/);
+  });
+
   it('keeps the staging directory empty after every test above', async () => {
     assert.deepEqual(await stagingLeftovers(server), []);
   });
