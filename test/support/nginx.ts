@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -75,4 +75,22 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   await exited;
+}
+
+/** The nginx configuration shipped in docs/, for a Vitrail behind nginx with a public mirror. */
+export const SHIPPED_MIRROR_CONFIG = new URL('../../../docs/nginx/vitrail-public-mirror.conf', import.meta.url);
+
+/**
+ * Starts nginx with the shipped public-mirror configuration, pointed at a running Vitrail and its mirror
+ * directory, on a free loopback port. Every path nginx writes goes under `prefix`.
+ */
+export async function startShippedMirrorNginx(prefix: string, vitrailUrl: string, mirrorDir: string): Promise<RunningNginx> {
+  const port = await freePort();
+  const shipped = await readFile(SHIPPED_MIRROR_CONFIG, 'utf8');
+  const config = shipped
+    .replaceAll('server 127.0.0.1:8080;', `server ${new URL(vitrailUrl).host};`)
+    .replaceAll('listen 80;', `listen 127.0.0.1:${port};`)
+    .replaceAll('/var/lib/vitrail/public-mirror', mirrorDir);
+  if (config === shipped) throw new Error('the shipped nginx configuration no longer has the lines the tests replace');
+  return startNginx(prefix, config, port);
 }

@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { DEFAULT_ALLOWED_TYPES } from '../../src/media/media-types.js';
+import { launchChromium } from '../support/browser.js';
+import { hostileFiles, PWNED_MARKER, type HostileFile } from '../support/hostile-files.js';
+import { startShippedMirrorNginx, type RunningNginx } from '../support/nginx.js';
+import { upload } from '../support/uploads.js';
+import { signInThroughForm } from '../support/web-interface.js';
+import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
+
+/** Types a browser shows without running script; anything else must carry the sandbox policy. */
+const INLINE_SAFE_TYPE = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|audio\/.+|video\/.+)$/;
+
+/**
+ * Types an administrator could add to the default list. Allowing them here lets the XML and zip cases
+ * be stored and served, so the serving side is tested for them too.
+ */
+const WIDENED_ALLOWED_TYPES = [...DEFAULT_ALLOWED_TYPES, 'application/xml', 'application/zip'].join(',');
+
+interface MediaJson {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly url: string;
+  readonly thumbnailPath: string | null;
+}
+
+/** What the upload of one hostile file gave. */
+interface UploadOutcome {
+  readonly file: HostileFile;
+  readonly status: number;
+  readonly code: string | null;
+  readonly media: MediaJson | null;
+}
+
+/** What a page showed of the markers once loaded. */
+interface Markers {
+  readonly url: string;
+  readonly title: string;
+  readonly windowName: string;
+}
+
+/**
+ * A loopback server that records every request it gets (the hits of hostile scripts), and serves each
+ * hostile file without any protection at /control/<key> for the control case.
+ */
+class HitRecorder {
+  readonly hits: string[] = [];
+  private readonly server: http.Server;
+  private controls = new Map<string, HostileFile>();
+
+  constructor() {
+    this.server = http.createServer((request, response) => {
+      const url = request.url ?? '/';
+      const control = /^\/control\/([\w-]+)$/.exec(url);
+      const file = control === null ? undefined : this.controls.get(control[1] ?? '');
+      if (file !== undefined && file.controlType !== null) {
+        response.writeHead(200, { 'content-type': file.controlType }).end(file.content);
+        return;
+      }
+      if (url !== '/favicon.ico') this.hits.push(url);
+      response.writeHead(204).end();
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  serveControls(files: readonly HostileFile[]): void {
+    this.controls = new Map(files.map((file) => [file.key, file]));
+  }
+
+  clear(): void {
+    this.hits.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * Opens a URL in a new page and reads the title and window name once loaded. A response the browser
+ * downloads instead of showing loads nothing, which counts as no script. The page stays open, so a
+ * script that runs late (a PDF's OpenAction) still has time to send its hit before the caller checks.
+ */
+async function openAndReadMarkers(context: BrowserContext, url: string, openPages: Page[]): Promise<Markers> {
+  const page = await context.newPage();
+  openPages.push(page);
+  try {
+    await page.goto(url, { waitUntil: 'load' });
+  } catch (error) {
+    if (!/Download is starting|net::ERR_ABORTED/.test(String(error))) throw error;
+  }
+  // Read as text: the tests compile without the DOM library.
+  const windowName = await page.evaluate<string>('window.name');
+  return { url, title: await page.title(), windowName };
+}
+
+/** Waits for late hits, then closes the pages a test opened. */
+async function settle(openPages: Page[]): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await Promise.all(openPages.splice(0).map((page) => page.close()));
+}
+
+/** Reads the localStorage key a hostile script would set on an origin, from an ordinary page of that origin. */
+async function storedMarker(context: BrowserContext, origin: string): Promise<string | null> {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin}/`, { waitUntil: 'load' });
+    return await page.evaluate<string | null>(`localStorage.getItem('${PWNED_MARKER}')`);
+  } finally {
+    await page.close();
+  }
+}
+
+function assertNoMarkers(visits: readonly Markers[]): void {
+  for (const visit of visits) {
+    assert.ok(!visit.title.startsWith(PWNED_MARKER), `script ran at ${visit.url}: title ${visit.title}`);
+    assert.ok(!visit.windowName.startsWith(PWNED_MARKER), `script ran at ${visit.url}: window.name ${visit.windowName}`);
+  }
+}
+
+async function uploadAll(server: TestServer, files: readonly HostileFile[]): Promise<UploadOutcome[]> {
+  const outcomes: UploadOutcome[] = [];
+  for (const file of files) {
+    const response = await upload(server, { name: file.name, content: file.content, type: file.claimedType });
+    const body = (await response.json()) as MediaJson & { error?: { code: string } };
+    outcomes.push({ file, status: response.status, code: body.error?.code ?? null, media: response.status === 201 ? body : null });
+  }
+  return outcomes;
+}
+
+describe('hostile files, uploaded with the default allowed types', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('refuses each file that is not what it claims', async () => {
+    const outcomes = await uploadAll(server, await hostileFiles('http://127.0.0.1:9'));
+    const refused = outcomes.filter((outcome) => outcome.status !== 201).map((outcome) => outcome.file.key);
+    // HTML has no type at all, XML and zip are not allowed, and a PNG signature alone is no PNG.
+    assert.deepEqual(refused, ['png-signature-html', 'html-as-jpeg', 'html-as-pdf', 'html-named-html', 'xml-stylesheet', 'xhtml', 'html-zip']);
+    for (const outcome of outcomes.filter((candidate) => candidate.status !== 201)) {
+      assert.equal(outcome.status, 415, outcome.file.key);
+      assert.equal(outcome.code, 'VITRAIL_MEDIA_TYPE_NOT_ALLOWED', outcome.file.key);
+    }
+  });
+});
+
+describe('hostile files opened in Chromium', () => {
+  let workDir: string;
+  let server: TestServer;
+  let nginx: RunningNginx;
+  let recorder: HitRecorder;
+  let hitBase: string;
+  let browser: Browser;
+  let anonymous: BrowserContext;
+  let files: HostileFile[];
+  let stored: (UploadOutcome & { media: MediaJson })[];
+  const openPages: Page[] = [];
+
+  before(async () => {
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-hostile-'));
+    // nginx workers started as root run as an unprivileged user, which must reach the mirror.
+    await chmod(workDir, 0o755);
+    const dataDir = path.join(workDir, 'data');
+    const mirrorDir = path.join(workDir, 'public-mirror');
+    await mkdir(dataDir);
+    server = await startTestServer({ VITRAIL_DATA_DIR: dataDir, VITRAIL_PUBLIC_MIRROR_DIR: mirrorDir, VITRAIL_ALLOWED_TYPES: WIDENED_ALLOWED_TYPES });
+    nginx = await startShippedMirrorNginx(path.join(workDir, 'nginx'), server.url, mirrorDir);
+    recorder = new HitRecorder();
+    hitBase = await recorder.start();
+    files = await hostileFiles(hitBase);
+    recorder.serveControls(files);
+    const outcomes = await uploadAll(server, files);
+    stored = outcomes.filter((outcome): outcome is UploadOutcome & { media: MediaJson } => outcome.media !== null);
+    browser = await launchChromium();
+    anonymous = await browser.newContext();
+  });
+  after(async () => {
+    await browser?.close();
+    await recorder?.close();
+    await nginx?.stop();
+    await server?.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('runs the script of each file served without protection (control)', async () => {
+    recorder.clear();
+    const controlled = files.filter((file) => file.controlType !== null);
+    const visits = [];
+    for (const file of controlled) visits.push(await openAndReadMarkers(anonymous, `${hitBase}/control/${file.key}`, openPages));
+    await settle(openPages);
+    for (const file of controlled) {
+      const visit = visits.find((candidate) => candidate.url.endsWith(`/control/${file.key}`));
+      const ran = visit?.title === `${PWNED_MARKER}:${file.key}` || recorder.hits.some((hit) => hit.startsWith(`/hit/${file.key}`));
+      assert.ok(ran, `control ${file.key}: no marker set, so the checks below could not see its script run`);
+    }
+  });
+
+  it('stores the hostile files with headers that keep script from running', async () => {
+    assert.deepEqual(
+      stored.map((outcome) => outcome.file.key),
+      ['svg', 'xml-stylesheet', 'xhtml', 'pdf-javascript', 'pdf-html', 'gif-html', 'jpeg-html', 'docx-html', 'png-named-html'],
+    );
+    for (const { file, media } of stored) {
+      const response = await fetch(media.url);
+      await response.arrayBuffer();
+      assert.equal(response.status, 200, file.key);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', file.key);
+      const type = response.headers.get('content-type') ?? '';
+      if (!INLINE_SAFE_TYPE.test(type)) {
+        assert.match(response.headers.get('content-security-policy') ?? '', /(^|;\s*)sandbox(;|$)/, `${file.key} served as ${type}`);
+      }
+      assert.ok(!/html|xml|svg/.test(type) || /sandbox/.test(response.headers.get('content-security-policy') ?? ''), `${file.key}: ${type}`);
+    }
+  });
+
+  it('runs no script at the public URLs, variants and original', async () => {
+    recorder.clear();
+    const visits: Markers[] = [];
+    for (const { media } of stored) {
+      visits.push(await openAndReadMarkers(anonymous, media.url, openPages));
+      // The name segment is never trusted: an .html name must not change what is served.
+      visits.push(await openAndReadMarkers(anonymous, `${server.url}/m/${media.id}/index.html`, openPages));
+      if (media.thumbnailPath !== null) visits.push(await openAndReadMarkers(anonymous, `${media.url}?w=40`, openPages));
+    }
+    await settle(openPages);
+    assertNoMarkers(visits);
+    assert.deepEqual(recorder.hits, []);
+    assert.equal(await storedMarker(anonymous, server.url), null);
+  });
+
+  it('runs no script through the nginx public mirror', async () => {
+    recorder.clear();
+    const visits: Markers[] = [];
+    const served: { key: string; direct: string | null; viaNginx: string | null; nosniff: string | null; status: number }[] = [];
+    for (const { file, media } of stored) {
+      const mirrored = `${nginx.url}${new URL(media.url).pathname}`;
+      const [direct, viaNginx] = await Promise.all([fetch(media.url), fetch(mirrored)]);
+      await Promise.all([direct.arrayBuffer(), viaNginx.arrayBuffer()]);
+      served.push({
+        key: file.key,
+        direct: direct.headers.get('content-type'),
+        viaNginx: viaNginx.headers.get('content-type'),
+        nosniff: viaNginx.headers.get('x-content-type-options'),
+        status: viaNginx.status,
+      });
+      visits.push(await openAndReadMarkers(anonymous, mirrored, openPages));
+    }
+    await settle(openPages);
+    assertNoMarkers(visits);
+    assert.deepEqual(recorder.hits, []);
+    assert.equal(await storedMarker(anonymous, nginx.url), null);
+    for (const response of served) {
+      assert.equal(response.status, 200, response.key);
+      assert.equal(response.viaNginx, response.direct, `${response.key}: Content-Type through nginx`);
+      assert.equal(response.nosniff, 'nosniff', response.key);
+    }
+  });
+
+  it('runs no script in the signed-in web interface', async () => {
+    recorder.clear();
+    // No bypassCSP here, unlike the other interface tests: the media's own policies are what is tested.
+    const context = await browser.newContext({ baseURL: server.url, locale: 'fr-FR' });
+    context.setDefaultTimeout(10_000);
+    try {
+      const page = await context.newPage();
+      await signInThroughForm(page, 'admin@example.org', TEST_PASSWORD);
+      await page.getByRole('heading', { name: 'Médiathèque' }).waitFor();
+      // Every thumbnail of the library loads on this screen.
+      await page.locator('.grid li').nth(stored.length - 1).waitFor();
+      const visits: Markers[] = [];
+      for (const { media } of stored) {
+        await page.goto(`/#/media/${encodeURIComponent(media.id)}`);
+        await page.getByRole('heading', { name: media.name, exact: true }).waitFor();
+        visits.push({ url: page.url(), title: await page.title(), windowName: await page.evaluate<string>('window.name') });
+        // The download button's target, opened in a tab of the signed-in session, on the interface's origin.
+        visits.push(await openAndReadMarkers(context, `/api/v1/media/${encodeURIComponent(media.id)}/original`, openPages));
+      }
+      await settle(openPages);
+      assertNoMarkers(visits);
+      assert.deepEqual(recorder.hits, []);
+      assert.equal(await storedMarker(context, server.url), null);
+    } finally {
+      await context.close();
+    }
+  });
+});
