@@ -1,6 +1,7 @@
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
+import { lookup as typeOfExtension } from 'mime-types';
 import type { Logger } from 'pino';
 
 import { accessPolicy } from '../auth/access-policy.js';
@@ -24,7 +25,10 @@ export interface PublicMirrorDependencies {
  * media, unknown ids.
  *
  * Only media that Vitrail serves inline without a Content-Security-Policy are linked (images, PDF, audio,
- * video): nginx cannot add the sandbox policy that other types need, so those stay with Vitrail.
+ * video): nginx cannot add the sandbox policy that other types need, so those stay with Vitrail. nginx
+ * also chooses the Content-Type from the file's extension, not from the bytes, so a media is linked only
+ * when its name's extension stands for the type Vitrail serves: a PDF named `bulletin.html` would
+ * otherwise reach browsers as text/html.
  * `sync` runs after each change to a media and before that change is answered, so an unpublished, trashed
  * or replaced media leaves the directory before its editor gets the answer.
  */
@@ -87,9 +91,15 @@ export class PublicMirror {
   }
 }
 
-/** Whether nginx may serve a media as a plain file: readable by anyone and safe without a sandbox policy. */
+/**
+ * Whether nginx may serve a media as a plain file: readable by anyone, safe without a sandbox policy, and
+ * named with an extension that maps to the type served. The mapping is mime-db's, through mime-types;
+ * nginx's mime.types agrees with it on the extensions of images, PDF, audio and video that it lists.
+ */
 export function isMirrored(media: MediaRow): boolean {
   if (!accessPolicy.canReadMedia(null, media)) return false;
-  const headers = describeContent(media, publicContentOf(media)).headers;
-  return headers['content-security-policy'] === undefined && !publicFileName(media).includes('/');
+  const content = publicContentOf(media);
+  const headers = describeContent(media, content).headers;
+  const name = publicFileName(media);
+  return headers['content-security-policy'] === undefined && !name.includes('/') && typeOfExtension(name) === content.mime;
 }

@@ -137,6 +137,23 @@ describe('public mirror served by nginx', () => {
     assert.match(response.headers.get('content-security-policy') ?? '', /sandbox/);
   });
 
+  it('leaves names of another type to Vitrail', async () => {
+    const misnamed = await uploadMedia('bulletin.html', pdf(2000));
+    const renamed = await uploadMedia('annonces.pdf', pdf(2000));
+    assert.equal((await change(renamed, { name: 'annonces.svg' })).status, 200);
+    const entries = (await server.server.vitrail.publicMirror?.listEntries()) ?? [];
+    assert.ok(!entries.some((entry) => entry.startsWith(misnamed.id)), 'a PDF named .html is not mirrored');
+    assert.ok(!entries.some((entry) => entry.startsWith(renamed.id)), 'a PDF renamed to .svg leaves the mirror');
+
+    for (const media of [misnamed, { ...renamed, name: 'annonces.svg' }]) {
+      const response = await fetch(viaNginx(media));
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('x-request-id') ?? '', /.+/, 'answered by Vitrail');
+      assert.equal(response.headers.get('content-type'), 'application/pdf');
+      await response.arrayBuffer();
+    }
+  });
+
   it('rebuilds the directory exactly from the database', async () => {
     const mirror = server.server.vitrail.publicMirror;
     assert.ok(mirror);
