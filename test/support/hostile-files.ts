@@ -15,7 +15,7 @@ export interface HostileFile {
   /**
    * The Content-Type under which a careless server would serve these bytes and a browser would run the
    * script; the control page serves them so, to show that the markers detect script that runs. null when
-   * no type makes Chromium run the payload on its own.
+   * the file carries no script of its own.
    */
   readonly controlType: string | null;
 }
@@ -60,9 +60,13 @@ function hostileSvg(key: string, hitBase: string): string {
 `;
 }
 
-/** A PDF 1.7 with one page whose catalog's OpenAction runs JavaScript that tries to reach the hit recorder. */
+/**
+ * A PDF 1.7 with one page whose catalog's OpenAction runs JavaScript: an alert, which shows that the
+ * viewer ran it, then three ways to reach the hit recorder.
+ */
 export function pdfWithJavaScript(key: string, hitBase: string, prefix = ''): Buffer {
   const javascript = [
+    `app.alert('${PWNED_MARKER}:${key}');`,
     `app.launchURL('${hitBase}/hit/${key}-launch', true);`,
     `this.getURL('${hitBase}/hit/${key}-geturl');`,
     `this.submitForm('${hitBase}/hit/${key}-submit');`,
@@ -149,7 +153,13 @@ export async function hostileFiles(hitBase: string): Promise<HostileFile[]> {
       ),
       controlType: 'application/xhtml+xml',
     },
-    { key: 'pdf-javascript', name: 'bulletin.pdf', claimedType: 'application/pdf', content: pdfWithJavaScript('pdf-javascript', hitBase), controlType: null },
+    {
+      key: 'pdf-javascript',
+      name: 'bulletin.pdf',
+      claimedType: 'application/pdf',
+      content: pdfWithJavaScript('pdf-javascript', hitBase),
+      controlType: 'application/pdf',
+    },
     {
       key: 'pdf-html',
       name: 'bulletin.html',
