@@ -10,10 +10,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { DEFAULT_ALLOWED_TYPES } from '../../src/media/media-types.js';
 import { launchChromium } from '../support/browser.js';
-import { hostileFiles, PWNED_MARKER, type HostileFile } from '../support/hostile-files.js';
+import { hostileFiles, markerScript, PWNED_MARKER, type HostileFile } from '../support/hostile-files.js';
 import { startShippedMirrorNginx, type RunningNginx } from '../support/nginx.js';
 import { sendPage } from '../support/pages.js';
-import { upload } from '../support/uploads.js';
+import { MINIMAL_PDF, upload } from '../support/uploads.js';
 import { signInThroughForm } from '../support/web-interface.js';
 import { buildZip } from '../support/zips.js';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
@@ -33,6 +33,7 @@ interface MediaJson {
   readonly mime: string;
   readonly url: string;
   readonly thumbnailPath: string | null;
+  readonly folder: string;
 }
 
 /** What the upload of one hostile file gave. */
@@ -157,6 +158,18 @@ function assertNoMarkers(visits: readonly Markers[]): void {
   }
 }
 
+async function uploadMarkupInFields(server: TestServer, hitBase: string): Promise<MediaJson> {
+  const script = markerScript('markup', hitBase).replaceAll('"', '&quot;');
+  const response = await upload(server, {
+    // A name keeps only what follows its last slash, so this script has none.
+    name: `<img src="data:," onerror="document.title='${PWNED_MARKER}:markup-name'">.pdf`,
+    content: MINIMAL_PDF,
+    fields: { alt: `"><svg onload="${script}">`, folder: `<script>document.title='${PWNED_MARKER}:markup-folder'</script>` },
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()) as MediaJson;
+}
+
 async function uploadAll(server: TestServer, files: readonly HostileFile[]): Promise<UploadOutcome[]> {
   const outcomes: UploadOutcome[] = [];
   for (const file of files) {
@@ -199,6 +212,8 @@ describe('hostile files opened in Chromium', () => {
   let anonymous: BrowserContext;
   let files: HostileFile[];
   let stored: (UploadOutcome & { media: MediaJson })[];
+  /** A plain PDF whose name, alt text and folder are HTML with script, which the interface must show as text. */
+  let markup: MediaJson;
   const openPages: Page[] = [];
 
   before(async () => {
@@ -216,6 +231,7 @@ describe('hostile files opened in Chromium', () => {
     recorder.serveControls(files);
     const outcomes = await uploadAll(server, files);
     stored = outcomes.filter((outcome): outcome is UploadOutcome & { media: MediaJson } => outcome.media !== null);
+    markup = await uploadMarkupInFields(server, hitBase);
     browser = await launchChromium();
     anonymous = await browser.newContext();
   });
@@ -345,10 +361,12 @@ describe('hostile files opened in Chromium', () => {
       });
       await signInThroughForm(page, 'admin@example.org', TEST_PASSWORD);
       await page.getByRole('heading', { name: 'Médiathèque' }).waitFor();
-      // Every thumbnail of the library loads on this screen.
-      await page.locator('.grid li').nth(stored.length - 1).waitFor();
+      // Every thumbnail of the library loads on this screen, and the folder filter lists the folder.
+      await page.locator('.grid li').nth(stored.length).waitFor();
+      await page.getByText(markup.name, { exact: true }).first().waitFor();
+      assert.ok((await page.locator('select option').allTextContents()).includes(markup.folder), 'the folder filter lists the folder as text');
       const visits: Markers[] = [];
-      for (const { media } of stored) {
+      for (const media of [...stored.map((outcome) => outcome.media), markup]) {
         await page.goto(`/#/media/${encodeURIComponent(media.id)}`);
         await page.getByRole('heading', { name: media.name, exact: true }).waitFor();
         visits.push({
