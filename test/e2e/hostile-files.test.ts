@@ -380,6 +380,13 @@ describe('hostile files opened in Chromium', () => {
         // The download button's target, opened in a tab of the signed-in session, on the interface's origin.
         visits.push(await openAndReadMarkers(context, `/api/v1/media/${encodeURIComponent(media.id)}/original`, openPages));
       }
+
+      // CKEditor 4's image picker shows the public raster images of the library, on the same origin.
+      await page.goto('/integrations/ckeditor4/browse?CKEditorFuncNum=1');
+      const rasters = stored.filter(({ media }) => /^image\/(jpeg|png|gif)$/.test(media.mime));
+      await page.locator('li img').nth(rasters.length - 1).waitFor();
+      visits.push({ url: page.url(), status: null, contentType: null, title: await page.title(), windowName: await page.evaluate<string>('window.name'), dialogs: interfaceDialogs });
+
       await settle(openPages);
       assertNoMarkers(visits);
       assert.deepEqual(recorder.hits, []);
