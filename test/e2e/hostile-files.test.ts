@@ -381,6 +381,15 @@ describe('hostile files opened in Chromium', () => {
         visits.push(await openAndReadMarkers(context, `/api/v1/media/${encodeURIComponent(media.id)}/original`, openPages));
       }
 
+      // The download button saves a misnamed PDF under an extension of its type, so that opening the
+      // saved file does not open it as a web page.
+      const polyglot = stored.find(({ file }) => file.key === 'pdf-html')?.media;
+      assert.ok(polyglot !== undefined);
+      await page.goto(`/#/media/${encodeURIComponent(polyglot.id)}`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger' }).click()]);
+      assert.equal(download.suggestedFilename(), 'bulletin.html.pdf');
+      await download.cancel();
+
       // CKEditor 4's image picker shows the public raster images of the library, on the same origin.
       await page.goto('/integrations/ckeditor4/browse?CKEditorFuncNum=1');
       const rasters = stored.filter(({ media }) => /^image\/(jpeg|png|gif)$/.test(media.mime));
