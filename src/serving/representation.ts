@@ -1,4 +1,5 @@
 import contentDisposition from 'content-disposition';
+import { extension as extensionOfType, lookup as typeOfExtension } from 'mime-types';
 
 import type { MediaRow } from '../db/schema.js';
 
@@ -52,20 +53,43 @@ function asciiFallback(name: string): string {
     .replace(/[^\x20-\x7e]/g, '_');
 }
 
+/**
+ * Types a browser or a desktop opens as a document that may run script: text, HTML, XML and its dialects
+ * (SVG, XHTML, XSLT), JavaScript, and saved web pages (.eml, .mht).
+ */
+const DOCUMENT_TYPE = /^text\/|[/+]xml$|html|javascript|ecmascript|^message\/rfc822$|^multipart\/related$/;
+
+/**
+ * Returns the name a browser saves served bytes under. When the name's extension stands for a type that
+ * opens as a document (DOCUMENT_TYPE) and differs from the type served, the served type's extension is
+ * added: a PDF named `bulletin.html` saves as `bulletin.html.pdf`, not as a page the desktop would open
+ * in a browser. Extensions map to types through mime-db (the mime-types package).
+ */
+export function savedFileName(name: string, servedMime: string): string {
+  const claimed = typeOfExtension(name);
+  if (claimed === false || claimed === servedMime || !DOCUMENT_TYPE.test(claimed)) return name;
+  return `${name}.${extensionOfType(servedMime) || 'bin'}`;
+}
+
+function isInlineSafe(mime: string): boolean {
+  return INLINE_SAFE_TYPES.has(mime) || INLINE_SAFE_FAMILIES.some((family) => mime.startsWith(family));
+}
+
 /** Describes a stored media for the serving path. */
 export function describeMedia(
   media: Pick<MediaRow, 'sha256' | 'size' | 'mime' | 'name' | 'visibility' | 'created_at'> & { readonly content_changed_at?: string | null },
 ): Representation {
-  const inlineSafe = INLINE_SAFE_TYPES.has(media.mime) || INLINE_SAFE_FAMILIES.some((family) => media.mime.startsWith(family));
+  const inlineSafe = isInlineSafe(media.mime);
   const isSvg = media.mime === 'image/svg+xml';
+  const fileName = savedFileName(media.name, media.mime);
   const headers: Record<string, string> = {
     'content-type': media.mime,
     'x-content-type-options': 'nosniff',
     'accept-ranges': 'bytes',
     'cache-control': media.visibility === 'public' ? PUBLIC_CACHE_CONTROL : PRIVATE_CACHE_CONTROL,
-    'content-disposition': contentDisposition(media.name, {
+    'content-disposition': contentDisposition(fileName, {
       type: inlineSafe || isSvg ? 'inline' : 'attachment',
-      fallback: asciiFallback(media.name),
+      fallback: asciiFallback(fileName),
     }),
   };
   if (!inlineSafe) headers['content-security-policy'] = SANDBOX_POLICY;
