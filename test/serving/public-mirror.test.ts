@@ -5,11 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { freePort, startNginx, type RunningNginx } from '../support/nginx.js';
+import { startShippedMirrorNginx, type RunningNginx } from '../support/nginx.js';
 import { upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
-
-const SHIPPED_CONFIG = new URL('../../../docs/nginx/vitrail-public-mirror.conf', import.meta.url);
 
 interface UploadedMedia {
   readonly id: string;
@@ -33,14 +31,7 @@ describe('public mirror served by nginx', () => {
     await mkdir(dataDir);
     server = await startTestServer({ VITRAIL_DATA_DIR: dataDir, VITRAIL_PUBLIC_MIRROR_DIR: mirrorDir });
 
-    const port = await freePort();
-    const shipped = await readFile(SHIPPED_CONFIG, 'utf8');
-    const config = shipped
-      .replaceAll('server 127.0.0.1:8080;', `server ${new URL(server.url).host};`)
-      .replaceAll('listen 80;', `listen 127.0.0.1:${port};`)
-      .replaceAll('/var/lib/vitrail/public-mirror', mirrorDir);
-    assert.notEqual(config, shipped);
-    nginx = await startNginx(path.join(workDir, 'nginx'), config, port);
+    nginx = await startShippedMirrorNginx(path.join(workDir, 'nginx'), server.url, mirrorDir);
   });
   after(async () => {
     await nginx?.stop();
