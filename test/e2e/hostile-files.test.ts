@@ -16,7 +16,7 @@ import { sendPage } from '../support/pages.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
 import { signInThroughForm } from '../support/web-interface.js';
 import { buildZip } from '../support/zips.js';
-import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
+import { bearer, startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
 
 /** Types a browser shows without running script. Anything else must carry the sandbox policy. */
 const INLINE_SAFE_TYPE = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|audio\/.+|video\/.+)$/;
@@ -275,7 +275,7 @@ describe('hostile files opened in Chromium', () => {
     }
   });
 
-  it('runs no script at the public URLs, variants and old Drupal paths', async () => {
+  it('runs no script at public URLs, variants and old paths', async () => {
     recorder.clear();
     // Old Drupal paths are recorded here as an import records them. The Drupal importer runs the same
     // upload checks, and its own tests cover it.
@@ -288,7 +288,10 @@ describe('hostile files opened in Chromium', () => {
       visits.push(await openAndReadMarkers(anonymous, media.url, openPages));
       // The name segment is never trusted: an .html name must not change what is served.
       visits.push(await openAndReadMarkers(anonymous, `${server.url}/m/${media.id}/index.html`, openPages));
-      if (media.thumbnailPath !== null) visits.push(await openAndReadMarkers(anonymous, `${media.url}?w=40`, openPages));
+      if (media.thumbnailPath !== null) {
+        visits.push(await openAndReadMarkers(anonymous, `${media.url}?w=40`, openPages));
+        visits.push(await openAndReadMarkers(anonymous, `${server.url}/integrations/mosaico/img?method=resize&params=40,null&src=${encodeURIComponent(media.url)}`, openPages));
+      }
       visits.push(await openAndReadMarkers(anonymous, `${server.url}/sites/default/files/hostile/${file.key}/${encodeURIComponent(media.name)}`, openPages));
     }
     await settle(openPages);
@@ -380,6 +383,19 @@ describe('hostile files opened in Chromium', () => {
         // The download button's target, opened in a tab of the signed-in session, on the interface's origin.
         visits.push(await openAndReadMarkers(context, `/api/v1/media/${encodeURIComponent(media.id)}/original`, openPages));
       }
+
+      // A replaced content stays readable as a version, on the same origin.
+      const svg = files.find((file) => file.key === 'svg');
+      assert.ok(svg !== undefined);
+      const replaced = (await (await upload(server, { name: 'version.svg', content: svg.content })).json()) as MediaJson;
+      const form = new FormData();
+      form.append('file', new Blob([MINIMAL_PDF]), 'version.pdf');
+      const replacing = await fetch(`${server.url}/api/v1/media/${replaced.id}/content`, { method: 'PUT', headers: bearer(server.editorToken), body: form });
+      assert.equal(replacing.status, 200, await replacing.clone().text());
+      const versions = (await (await fetch(`${server.url}/api/v1/media/${replaced.id}/versions`, { headers: bearer(server.editorToken) })).json()) as { items: { url: string }[] };
+      const [earlier] = versions.items;
+      assert.ok(earlier !== undefined);
+      visits.push(await openAndReadMarkers(context, earlier.url, openPages));
 
       // The download button saves a misnamed PDF under an extension of its type, so that opening the
       // saved file does not open it as a web page.
