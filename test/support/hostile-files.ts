@@ -14,8 +14,8 @@ export interface HostileFile {
   readonly content: Buffer;
   /**
    * The Content-Type under which a careless server would serve these bytes and a browser would run the
-   * script; the control page serves them so, to show that the markers detect script that runs. null when
-   * the file carries no script of its own.
+   * script. The control page serves them so, which shows that the markers detect script that runs. null
+   * when the file carries no script of its own.
    */
   readonly controlType: string | null;
 }
