@@ -1,12 +1,12 @@
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { lookup as typeOfExtension } from 'mime-types';
 import type { Logger } from 'pino';
 
 import { accessPolicy } from '../auth/access-policy.js';
 import type { MediaRow } from '../db/schema.js';
 import { isMediaId } from '../media/media-ids.js';
+import { typeOfFileName } from './extension-types.js';
 import { describeContent, publicContentOf, publicFileName } from './served-content.js';
 
 export interface PublicMirrorDependencies {
@@ -101,5 +101,5 @@ export function isMirrored(media: MediaRow): boolean {
   const content = publicContentOf(media);
   const headers = describeContent(media, content).headers;
   const name = publicFileName(media);
-  return headers['content-security-policy'] === undefined && !name.includes('/') && typeOfExtension(name) === content.mime;
+  return headers['content-security-policy'] === undefined && !name.includes('/') && typeOfFileName(name) === content.mime;
 }

@@ -1,7 +1,7 @@
 import contentDisposition from 'content-disposition';
-import { extension as extensionOfType, lookup as typeOfExtension } from 'mime-types';
 
 import type { MediaRow } from '../db/schema.js';
+import { extensionOfType, typeOfFileName } from './extension-types.js';
 
 /** Description of the bytes to serve, before any request condition is applied. */
 export interface Representation {
@@ -66,7 +66,7 @@ const DOCUMENT_TYPE = /^text\/|[/+]xml$|html|javascript|ecmascript|^message\/rfc
  * in a browser. Extensions map to types through mime-db (the mime-types package).
  */
 export function savedFileName(name: string, servedMime: string): string {
-  const claimed = typeOfExtension(name);
+  const claimed = typeOfFileName(name);
   if (claimed === false || claimed === servedMime || !DOCUMENT_TYPE.test(claimed)) return name;
   return `${name}.${extensionOfType(servedMime) || 'bin'}`;
 }
