@@ -65,6 +65,8 @@ export class ResumableUploads {
       // A relative Location works behind any reverse proxy, whatever Host header it forwards.
       relativeLocation: true,
       disableTerminationForFinishedUploads: true,
+      // Only the interface, on Vitrail's own origin, uses tus: no CORS header, where @tus/server sends `*`.
+      allowedOrigins: () => false,
       onIncomingRequest: (request, uploadId) => this.checkOwner(this.principalOf(request), uploadId),
       onUploadCreate: async (request, upload) => this.prepare(this.principalOf(request), upload),
       onUploadFinish: async (request, upload) => this.finish(this.principalOf(request), upload),

@@ -110,6 +110,12 @@ describe('resumable uploads (tus)', () => {
     assert.deepEqual(await stagingLeftovers(server), []);
   });
 
+  it('sends no CORS header, even to another origin', async () => {
+    const creation = await create(10, { filename: 'note.pdf' }, { ...bearer(server.editorToken), origin: 'http://other.example.org' });
+    assert.equal(creation.status, 201);
+    assert.equal(creation.headers.get('access-control-allow-origin'), null);
+  });
+
   it('requires authentication', async () => {
     const response = await create(10, { filename: 'a.pdf' }, {});
     assert.equal(response.status, 401);
