@@ -69,7 +69,7 @@ describe('web interface, web pages', () => {
     // The server masks what it found, so the screen never shows the checksum itself.
     assert.doesNotMatch(await checksum.innerText(), /cs=abc/);
     // The findings take the focus, so a keyboard user lands on the items to check.
-    assert.equal(await page.evaluate<string>('document.activeElement.textContent'), '2 éléments à vérifier avant de publier');
+    await page.waitForFunction("document.activeElement?.textContent === '2 éléments à vérifier avant de publier'", undefined, { timeout: 5000 });
     assert.equal(await countRows(server, 'pages'), 0);
     await assertNoSeriousViolations(page, 'page findings');
     await saveScreenshot(page, '10-page-elements-a-verifier');
@@ -197,7 +197,8 @@ describe('web interface, web pages', () => {
   it('shows an error in French for a file that is no page', async () => {
     await page.getByRole('link', { name: '← Toutes les pages en ligne' }).click();
     await page.getByRole('heading', { name: 'Pages en ligne', level: 1 }).waitFor();
-    assert.equal(await page.evaluate<string>('document.activeElement.id'), 'pages-title');
+    // The screen moves the focus once it has rendered, which can come a moment after the heading shows.
+    await page.waitForFunction("document.activeElement?.id === 'pages-title'", undefined, { timeout: 5000 });
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
     await dropFiles(page, '[data-testid=publish-drop-zone]', [{ name: 'bulletin.pdf', type: 'application/pdf', content: pdf }]);
     await page.getByRole('button', { name: 'Publier la page' }).click();
