@@ -5,6 +5,7 @@ import { describeError } from '../errors';
 import { formatBytes, formatDate } from '../formats';
 import { t, useTranslation } from '../i18n';
 import { copyText, imageSnippet } from '../snippets';
+import { StatusMessage, type StatusNotice } from '../status-message';
 
 export interface MediaDetailProps {
   readonly mediaId: string;
@@ -17,7 +18,7 @@ export interface MediaDetailProps {
 export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetailProps) {
   const { t } = useTranslation();
   const [media, setMedia] = useState<Media | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [message, setMessage] = useState<StatusNotice | null>(null);
   const [name, setName] = useState('');
   const [alt, setAlt] = useState('');
   const [folder, setFolder] = useState('');
@@ -134,13 +135,7 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
           </span>
         )}
       </div>
-      <div aria-live="polite">
-        {message !== null && (
-          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
-            {message.text}
-          </p>
-        )}
-      </div>
+      <StatusMessage notice={message} />
       <div class="detail-actions">
         <button type="button" class="button-primary" onClick={() => void copy(media.url, t('detail.linkCopied'))}>
           {t('detail.copyLink')}

@@ -7,6 +7,7 @@ import { useTranslation } from '../i18n';
 import { hrefOf } from '../routes';
 import { copyText } from '../snippets';
 import { PageSender } from './page-sender';
+import { StatusMessage, type StatusNotice } from '../status-message';
 
 export interface PageDetailProps {
   readonly session: Session;
@@ -17,7 +18,7 @@ export interface PageDetailProps {
 export function PageDetail({ session, pageId }: PageDetailProps) {
   const { t } = useTranslation();
   const [page, setPage] = useState<Page | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [message, setMessage] = useState<StatusNotice | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -80,13 +81,7 @@ export function PageDetail({ session, pageId }: PageDetailProps) {
       <h1 id="page-detail-title" ref={heading} tabIndex={-1}>
         {page.title}
       </h1>
-      <div aria-live="polite">
-        {message !== null && (
-          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
-            {message.text}
-          </p>
-        )}
-      </div>
+      <StatusMessage notice={message} />
       <dl class="facts">
         <dt>{t('pageDetail.status')}</dt>
         <dd>

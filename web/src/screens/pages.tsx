@@ -8,6 +8,7 @@ import { hrefOf } from '../routes';
 import { copyText } from '../snippets';
 import { PageDetail, StatusBadge } from './page-detail';
 import { PageSender } from './page-sender';
+import { StatusMessage, type StatusNotice } from '../status-message';
 
 export interface PagesScreenProps {
   readonly session: Session;
@@ -23,7 +24,7 @@ export function PagesScreen({ session, openPageId }: PagesScreenProps) {
 function PageList({ session }: { readonly session: Session }) {
   const { t } = useTranslation();
   const [items, setItems] = useState<Page[] | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [message, setMessage] = useState<StatusNotice | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   // Back from a page's detail, the link that had the focus is gone: the focus moves to the heading, as on
@@ -70,13 +71,7 @@ function PageList({ session }: { readonly session: Session }) {
           }}
         />
       </section>
-      <div aria-live="polite">
-        {message !== null && (
-          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
-            {message.text}
-          </p>
-        )}
-      </div>
+      <StatusMessage notice={message} />
       <h2>{t('pages.listTitle')}</h2>
       {items === null ? (
         <p role="status">{t('app.loading')}</p>

@@ -5,13 +5,14 @@ import { describeError } from '../errors';
 import { formatDate } from '../formats';
 import { useTranslation } from '../i18n';
 import { copyText } from '../snippets';
+import { StatusMessage, type StatusNotice } from '../status-message';
 
 export function TokensScreen() {
   const { t } = useTranslation();
   const [tokens, setTokens] = useState<ApiToken[] | null>(null);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [message, setMessage] = useState<StatusNotice | null>(null);
 
   const load = async () => {
     try {
@@ -59,13 +60,7 @@ export function TokensScreen() {
     <section class="page">
       <h1>{t('tokens.title')}</h1>
       <p class="lead">{t('tokens.lead')}</p>
-      <div aria-live="polite">
-        {message !== null && (
-          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
-            {message.text}
-          </p>
-        )}
-      </div>
+      <StatusMessage notice={message} />
       {created !== null && (
         <div class="card token-created" role="status">
           <p>{t('tokens.createdOnce', { name: created.name })}</p>

@@ -4,11 +4,12 @@ import { api, type Media, type Session } from '../api';
 import { describeError } from '../errors';
 import { formatBytes, formatDate } from '../formats';
 import { useTranslation } from '../i18n';
+import { StatusMessage, type StatusNotice } from '../status-message';
 
 export function TrashScreen({ session }: { readonly session: Session }) {
   const { t } = useTranslation();
   const [items, setItems] = useState<Media[] | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [message, setMessage] = useState<StatusNotice | null>(null);
 
   const load = async () => {
     try {
@@ -44,13 +45,7 @@ export function TrashScreen({ session }: { readonly session: Session }) {
     <section class="page">
       <h1>{t('trash.title')}</h1>
       <p class="lead">{t('trash.lead')}</p>
-      <div aria-live="polite">
-        {message !== null && (
-          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
-            {message.text}
-          </p>
-        )}
-      </div>
+      <StatusMessage notice={message} />
       {items === null ? (
         <p role="status">{t('app.loading')}</p>
       ) : items.length === 0 ? (

@@ -4,13 +4,14 @@ import { api, type Role, type Session, type User } from '../api';
 import { describeError } from '../errors';
 import { formatDate } from '../formats';
 import { useTranslation } from '../i18n';
+import { StatusMessage, type StatusNotice } from '../status-message';
 
 const ROLES: readonly Role[] = ['editor', 'admin'];
 
 export function UsersScreen({ session }: { readonly session: Session }) {
   const { t } = useTranslation();
   const [users, setUsers] = useState<User[] | null>(null);
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [message, setMessage] = useState<StatusNotice | null>(null);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('editor');
@@ -57,13 +58,7 @@ export function UsersScreen({ session }: { readonly session: Session }) {
   return (
     <section class="page">
       <h1>{t('users.title')}</h1>
-      <div aria-live="polite">
-        {message !== null && (
-          <p class={message.kind} role={message.kind === 'error' ? 'alert' : undefined}>
-            {message.text}
-          </p>
-        )}
-      </div>
+      <StatusMessage notice={message} />
       {users === null ? (
         <p role="status">{t('app.loading')}</p>
       ) : (

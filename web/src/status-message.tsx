@@ -1,0 +1,21 @@
+/** The outcome of an action, shown to the person who asked for it. */
+export interface StatusNotice {
+  readonly kind: 'error' | 'success';
+  readonly text: string;
+}
+
+/**
+ * The live region where a screen reports the outcome of an action. Screen readers announce a success
+ * politely and an error at once, as an alert.
+ */
+export function StatusMessage({ notice }: { readonly notice: StatusNotice | null }) {
+  return (
+    <div aria-live="polite">
+      {notice !== null && (
+        <p class={notice.kind} role={notice.kind === 'error' ? 'alert' : undefined}>
+          {notice.text}
+        </p>
+      )}
+    </div>
+  );
+}
