@@ -252,6 +252,14 @@ export class MediaService {
     return this.requireMedia(id);
   }
 
+  /**
+   * Counts an anonymous fetch of a media served at another URL than its own, such as Mosaico's image
+   * processor, whose URLs sit in sent mails as public URLs do.
+   */
+  recordAnonymousFetch(id: string): void {
+    this.deps.fetches.record(id);
+  }
+
   /** Finds a media that this reader, possibly anonymous, may fetch; null otherwise, whatever the reason. */
   async findReadableMedia(id: string, principal: Principal | null): Promise<MediaRow | null> {
     const media = await this.deps.media.findById(id);

@@ -188,7 +188,11 @@ describe('Mosaico image processor', () => {
     const media = (await uploaded.json()) as { id: string; url: string };
     const url = processor({ src: media.url, method: 'resize', params: '20,null' });
     assert.equal((await fetch(url)).status, 200);
-    const trashed = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${server.editorToken}` } });
+    // The fetch through Mosaico counts, so trashing the source asks for a confirmation first.
+    const unconfirmed = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${server.editorToken}` } });
+    assert.equal(unconfirmed.status, 409);
+    assert.equal(((await unconfirmed.json()) as { error: { code: string } }).error.code, 'VITRAIL_MEDIA_RECENTLY_FETCHED');
+    const trashed = await fetch(`${server.url}/api/v1/media/${media.id}?confirm=true`, { method: 'DELETE', headers: { authorization: `Bearer ${server.editorToken}` } });
     assert.equal(trashed.status, 200);
     assert.equal((await fetch(url)).status, 404);
   });

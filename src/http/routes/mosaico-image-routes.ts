@@ -46,11 +46,12 @@ export async function mosaicoImageRoutes(app: FastifyInstance, options: MosaicoI
         const ticket = options.publicPath?.ticket();
         const source = await processSource(imageRequest, options);
         content = source.content;
-        // Mosaico's URLs sit in sent mails like public URLs. Hits count no fetch, as here, and carry the
-        // header fields the editors' CORS set on this reply for a request without Origin.
+        // Mosaico's URLs sit in sent mails like public URLs, so a fetch counts for the source media, and
+        // hits carry the header fields the editors' CORS set on this reply for a request without Origin.
+        options.media.recordAnonymousFetch(source.media.id);
         if (ticket !== undefined) {
           options.publicPath?.rememberVariant(request, source.media, content, ticket, {
-            countsFetch: false,
+            countsFetch: true,
             dependsOnOrigin: true,
             extraFields: corsFieldsOf(reply),
           });
