@@ -90,7 +90,7 @@ try {
     if (photo !== null) {
       const resized = await mosaicoResizePath(server, token, photo);
       paths.set(MOSAICO_LABEL, resized);
-      // The first Vitrail server's answer becomes the static file the references serve.
+      // The first Vitrail server's response becomes the static file the references serve.
       if (!staticPaths.has(MOSAICO_LABEL)) {
         const bytes = Buffer.from(await (await fetch(`http://127.0.0.1:${server.port}${resized}`)).arrayBuffer());
         await writeFile(path.join(filesDir, MOSAICO_FILE), bytes);
@@ -177,12 +177,12 @@ async function writeBenchPhoto(directory: string): Promise<string> {
   const { default: sharp } = await import('sharp');
   const width = 3000;
   const height = 2000;
-  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  const jpeg = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .blur(3)
     .jpeg({ quality: 85 })
     .toBuffer();
   const file = path.join(directory, 'photo.jpg');
-  await writeFile(file, noise);
+  await writeFile(file, jpeg);
   return file;
 }
 

@@ -16,9 +16,9 @@ import { createBenchToken, startVitrail } from './vitrail-server.js';
 const run = promisify(execFile);
 
 /**
- * Upload path: one large file sent, in each round, to nginx's WebDAV module with `curl -T` and to each of
- * Vitrail's upload routes: multipart POST (`curl -F`), raw-body PUT (`curl -T`) and tus (one creation
- * request, then the whole file in one PATCH by curl). Both servers write under the same temporary
+ * Upload path: in each round, one large file goes to nginx's WebDAV module with `curl -T` and to each of
+ * Vitrail's upload routes. Those are multipart POST (`curl -F`), raw-body PUT (`curl -T`) and tus (one
+ * creation request, then the whole file in one PATCH by curl). Both servers write under the same temporary
  * directory, so on one disk. nginx does not fsync what it stores and Vitrail does, so nginx is also
  * reported with the time of one fsync of the stored file added. Every stored copy is deleted (purged, for
  * Vitrail) right after its upload. Prints the median seconds of the rounds, MiB/s, the ratio to nginx and

@@ -17,7 +17,7 @@ export interface StorageReadings {
 export class VitrailMetrics {
   readonly registry = new Registry();
 
-  /** Requests answered from the public path's cache, added to the two counters below when they are read. */
+  /** Requests served from the public path's cache, added to the two counters below when they are read. */
   readonly publicPathTally = new RequestTally();
 
   readonly httpRequests: Counter<'method' | 'route' | 'status'> = new Counter({

@@ -12,7 +12,7 @@ interface RequestCount {
 }
 
 /**
- * Counts requests answered outside Fastify, on the public path's cache hits, in plain maps. prom-client
+ * Counts requests served outside Fastify, on the public path's cache hits, in plain maps. prom-client
  * hashes the labels on every `inc`, which costs a noticeable share of a cached response; the tally is
  * added to the counters only when they are read, so /metrics shows the same totals.
  */

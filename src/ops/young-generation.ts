@@ -4,7 +4,7 @@ import v8 from 'node:v8';
 const DEFAULT_GROWTH_FACTOR = 2;
 const GROWTH_FLAG = '--semi-space-growth-factor';
 
-/** Whoever starts Node with the flag, in its arguments or NODE_OPTIONS, keeps their own setting. */
+/** Tells whether the operator set the flag, in Node's arguments or NODE_OPTIONS; their setting then stays. */
 function setByOperator(): boolean {
   return process.execArgv.some((argument) => argument.startsWith(GROWTH_FLAG)) || (process.env.NODE_OPTIONS ?? '').includes(GROWTH_FLAG);
 }

@@ -106,12 +106,12 @@ function decodeHtml(bytes: Buffer, name: string): string {
 }
 
 /**
- * The opening tags by which browsers recognise HTML in a file of unknown type (WHATWG MIME Sniffing,
- * "rules for identifying an unknown MIME type"), each followed by a space or `>`; `<!--` on its own.
+ * Opening tags by which browsers recognise HTML in a file of unknown type (WHATWG MIME Sniffing, section
+ * 7.1). Each must be followed by a space or `>`, except `<!--`, which is accepted on its own.
  */
 const HTML_OPENINGS = ['<!doctype html', '<html', '<head', '<script', '<iframe', '<h1', '<div', '<font', '<table', '<a', '<style', '<title', '<b', '<body', '<br', '<p'];
 
-/** Whether a file named neither .html nor .htm still opens as HTML does, so a CSV or a note is refused. */
+/** Tells whether a file named neither .html nor .htm still opens as HTML does, so a CSV or a note is rejected. */
 function startsLikeHtml(text: string): boolean {
   const start = text.trimStart().slice(0, 32).toLowerCase();
   if (start.startsWith('<!--')) return true;

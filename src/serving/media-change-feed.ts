@@ -21,7 +21,7 @@ const JOURNAL_RETENTION_MS = 24 * 60 * 60 * 1000;
  */
 const WAL_INDEX_HEADER_BYTES = 48;
 
-/** Longest time between two full checks, should the cheap check ever stop seeing changes (a replaced file). */
+/** Maximum time between two full checks, in case the cheap check stops seeing changes (a replaced file). */
 const FULL_CHECK_INTERVAL_MS = 1000;
 
 /**
@@ -29,7 +29,7 @@ const FULL_CHECK_INTERVAL_MS = 1000;
  * workers, the CLI) reach this process's cache before its next response.
  *
  * `poll` runs before each cache lookup. While the WAL-index header (one 48-byte `pread`) is as the last poll
- * saw it, nobody has committed. Otherwise `PRAGMA data_version`, a read transaction with file locks, says
+ * saw it, no connection has committed. Otherwise `PRAGMA data_version`, a read transaction with file locks, tells
  * whether another connection did, and only then is the journal read.
  */
 export class MediaChangeFeed {

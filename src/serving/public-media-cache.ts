@@ -17,13 +17,13 @@ export interface PreparedResponse {
 
 /** A cached media: its description, its prepared responses to plain GET and HEAD, and its bytes once loaded. */
 export interface CachedMedia extends ServedMedia {
-  /** What the entry is found by: the media id for its plain public URL, the request URL for a variant. */
+  /** Lookup key: the media id for its plain public URL, the request URL for a variant. */
   readonly key: string;
   /** Whether a hit counts as an anonymous fetch of the media, as the route that filled the entry counts it. */
   readonly countsFetch: boolean;
   /**
-   * Whether the route answers with CORS headers that depend on the request's Origin: then only requests
-   * without Origin are hits, and `extraFields` holds what the route adds to them (such as `Vary: Origin`).
+   * Whether the route sends CORS headers that depend on the request's Origin. Then only requests without
+   * Origin are hits, and `extraFields` contains what the route adds to them, such as `Vary: Origin`.
    */
   readonly dependsOnOrigin: boolean;
   readonly extraFields: readonly string[];
@@ -34,13 +34,13 @@ export interface CachedMedia extends ServedMedia {
   body: Buffer | null;
 }
 
-/** How a route's answer is remembered; the defaults fit a media's plain public URL. */
+/** Options of `remember`; the defaults fit a media's plain public URL. */
 export interface RememberOptions {
   /** The request URL for a variant; the media id, the default, for the plain public URL. */
   readonly key?: string;
   readonly countsFetch?: boolean;
   readonly dependsOnOrigin?: boolean;
-  /** Header fields, as name, value, name, value, added to every answer. */
+  /** Header fields, as name, value, name, value, added to every response. */
   readonly extraFields?: readonly string[];
 }
 
@@ -57,8 +57,8 @@ export interface PublicMediaCacheOptions {
 /**
  * The public path's memory: what anyone may be served at a public URL, so a hot media needs no database
  * query, and small bodies kept in memory within a byte budget, least recently used first out. A media's
- * plain URL is found by its id; a variant's (a resize in the query, Mosaico's image endpoint) by the
- * request URL, and every entry of a media goes when the media changes.
+ * plain URL is found by its id, and a variant's (a resize in the query, Mosaico's image endpoint) by the
+ * request URL. Every entry of a media goes when the media changes.
  *
  * Only media readable anonymously are cached. Exactness rests on `invalidate`, which every change of a
  * media must reach before its response is sent (rename, visibility, trash, restore, replace, delete),
@@ -175,9 +175,9 @@ export class PublicMediaCache {
 }
 
 /**
- * Flattens a plan's headers for `ServerResponse.writeHead`, which serialises such a list directly; setting
- * headers one by one first would make node:http keep and validate a header map per response. An empty 412
- * or 416 gets Content-Length: 0, as Fastify's reply sends, instead of an empty chunked body.
+ * Flattens a plan's headers for `ServerResponse.writeHead`, which serialises such a list directly. Setting
+ * them one by one would make node:http keep and validate a header map per response. An empty 412 or 416
+ * gets Content-Length: 0, as Fastify's reply sends, instead of an empty chunked body.
  */
 export function prepareResponse(plan: ResponsePlan, extraFields: readonly string[] = []): PreparedResponse {
   const fields: string[] = [...extraFields];

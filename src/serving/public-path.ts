@@ -14,18 +14,18 @@ import { describeContent, publicContentOf, type ServedContent } from './served-c
 import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 
-/** Counts the requests the public path answers, as Fastify's onResponse hook does for routed requests. */
+/** Counts the requests the public path serves, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
   count(method: string, route: string, status: number, bodyBytes: number): void;
 }
 
-/** What `rememberVariant` reads of the request that a route answered. */
+/** The parts of a routed request that `rememberVariant` reads. */
 export interface VariantRequest {
   readonly url: string;
   readonly headers: { readonly origin?: string | string[] | undefined };
 }
 
-/** How the route that served a variant counts and decorates its answers; see CachedMedia. */
+/** How the route that served a variant counts its requests and which header fields it adds; see CachedMedia. */
 export interface VariantCaching {
   readonly countsFetch: boolean;
   readonly dependsOnOrigin?: boolean;
@@ -66,8 +66,8 @@ export class PublicPath {
   }
 
   /**
-   * Tells whether a media's plain URL, or a variant's URL (path and query), would be served from the cache;
-   * for tests and diagnostics, it changes nothing.
+   * Tells whether a media's plain URL, or a variant's URL (path and query), would be served from the cache.
+   * It changes nothing, so tests and diagnostics may call it.
    */
   isCached(mediaIdOrUrl: string): boolean {
     this.deps.feed?.poll();
@@ -93,12 +93,13 @@ export class PublicPath {
 
   /**
    * Caches a variant a route served for a request URL with a query: `/m/<id>/<name>?width=…` or Mosaico's
-   * image endpoint. Only stored variants are cached, and `countsFetch` says whether the route counted the
+   * image endpoint. Only stored variants are cached, and `countsFetch` tells whether the route counted the
    * request as a fetch of the media, so that hits count the same.
    */
   rememberVariant(request: VariantRequest, media: MediaRow, content: ServedContent, ticket: CacheTicket, options: VariantCaching): void {
-    if (content.blobKey === undefined || cacheKeyOf(request.url) !== request.url || !accessPolicy.canReadMedia(null, media)) return;
-    // The CORS headers of an answer to a request with Origin are for that origin alone.
+    if (content.blobKey === undefined || !accessPolicy.canReadMedia(null, media)) return;
+    if (cacheKeyOf(request.url) !== request.url) return;
+    // The CORS headers of a response to a request with Origin are valid for that origin alone.
     if (options.dependsOnOrigin && request.headers.origin !== undefined) return;
     const served = { mediaId: media.id, blobKey: content.blobKey, representation: content.representation };
     const entry = this.deps.cache.remember(served, ticket, { key: request.url, ...options });
@@ -227,8 +228,8 @@ function routeOfMediaUrl(url: string): string {
 }
 
 /**
- * The cache key of a request URL: the media id for a plain public URL, the URL itself for a public URL
- * with a query (a variant) or for Mosaico's image endpoint; null for any other URL, never cached.
+ * Returns the cache key of a request URL: the media id for a plain public URL, and the URL itself for a
+ * public URL with a query (a variant) or for Mosaico's image endpoint. Any other URL is never cached: null.
  */
 export function cacheKeyOf(url: string): string | null {
   if (url.startsWith(MOSAICO_IMAGE_PATH)) return url;

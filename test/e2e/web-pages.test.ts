@@ -36,7 +36,7 @@ describe('web interface, web pages', () => {
     context = await openContext(browser, server.url);
     page = await context.newPage();
     await signInThroughForm(page, 'editor@example.org', TEST_PASSWORD);
-    // Recorded from here on: the sign-in screen's own 401 on /api/v1/session is expected, because nobody was signed in.
+    // Recorded from here on: the sign-in screen's own 401 on /api/v1/session is expected, because no one was signed in.
     pageErrors = recordPageErrors(page);
   });
   after(async () => {

@@ -188,7 +188,7 @@ describe('Mosaico image processor', () => {
     const media = (await uploaded.json()) as { id: string; url: string };
     const url = processor({ src: media.url, method: 'resize', params: '20,null' });
     assert.equal((await fetch(url)).status, 200);
-    // The fetch through Mosaico counts, so trashing the source asks for a confirmation first.
+    // The fetch through Mosaico counts, so trashing the source requires a confirmation first.
     const unconfirmed = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${server.editorToken}` } });
     assert.equal(unconfirmed.status, 409);
     assert.equal(((await unconfirmed.json()) as { error: { code: string } }).error.code, 'VITRAIL_MEDIA_RECENTLY_FETCHED');

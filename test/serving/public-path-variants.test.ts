@@ -7,7 +7,7 @@ import type { RunningServer } from '../../src/server.js';
 import { upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 
-/** Headers that differ between any two answers, whoever serves them. */
+/** Headers that differ between any two responses, from the cache or the route. */
 const VARYING_HEADERS = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
 const EDITOR_ORIGIN = 'http://civicrm.example.org';
 
@@ -15,7 +15,7 @@ function stableHeaders(response: Response): Record<string, string> {
   return Object.fromEntries([...response.headers].filter(([name]) => !VARYING_HEADERS.has(name)));
 }
 
-/** The key the public path caches a URL with a query by: its path and query, as node:http reads them. */
+/** Returns the cache key of a URL with a query: its path and query, as node:http reads them. */
 function pathAndQuery(url: string): string {
   const parsed = new URL(url);
   return `${parsed.pathname}${parsed.search}`;
@@ -59,7 +59,7 @@ describe('public path cache for URLs with a query', () => {
   let server: TestServer;
 
   before(async () => {
-    // With editor origins set, Mosaico's endpoint answers with CORS headers, which hits must keep.
+    // With editor origins set, Mosaico's endpoint sends CORS headers, which hits must keep.
     server = await startTestServer({ VITRAIL_CORS_ORIGINS: EDITOR_ORIGIN });
   });
   after(async () => {

@@ -23,7 +23,7 @@ export interface WorkerServer {
 
 /**
  * Starts `vitrail serve` with `workers` processes on a fixed free port of 127.0.0.1, over `dataDir` with an
- * editor and their token made beforehand, and resolves once /healthz answers.
+ * editor and their token made beforehand, and resolves once /healthz responds.
  */
 export async function spawnWorkers(dataDir: string, workers: number, env: Record<string, string> = {}): Promise<WorkerServer> {
   const vitrail = await openVitrail(loadSettings({ VITRAIL_DATA_DIR: dataDir }), pino({ level: 'silent' }));

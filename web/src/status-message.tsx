@@ -5,8 +5,8 @@ export interface StatusNotice {
 }
 
 /**
- * The live region where a screen reports the outcome of an action. Screen readers announce a success
- * politely and an error at once, as an alert.
+ * Renders the live region where a screen reports the outcome of an action. Screen readers announce a
+ * success politely and an error at once, as an alert.
  */
 export function StatusMessage({ notice }: { readonly notice: StatusNotice | null }) {
   return (

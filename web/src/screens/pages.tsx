@@ -15,7 +15,7 @@ export interface PagesScreenProps {
   readonly openPageId?: string;
 }
 
-/** The hosted web versions of mailings: the list with a form to publish one, or the detail of one page. */
+/** Shows the hosted web versions of mailings: the list with a form to publish one, or the detail of one page. */
 export function PagesScreen({ session, openPageId }: PagesScreenProps) {
   if (openPageId !== undefined) return <PageDetail key={openPageId} session={session} pageId={openPageId} />;
   return <PageList session={session} />;
