@@ -10,15 +10,27 @@ export const RECENT_FETCH_DAYS = 7;
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** A day that contains no time, so the first fetch after start or after a flush looks its day up. */
+const NO_DAY: CountedDay = { label: '', start: 0, end: 0, counts: new Map() };
+
+/** A UTC day, its bounds in milliseconds and the fetches counted in it, by media id. */
+interface CountedDay {
+  readonly label: string;
+  readonly start: number;
+  readonly end: number;
+  readonly counts: Map<string, number>;
+}
+
 /**
  * Counts anonymous fetches per media and per UTC day, with no trace of who fetched. The public path only
  * adds to a map in memory. A timer writes the totals in one transaction every few seconds, so serving
  * never waits on SQLite. Counts not yet written are lost if the process dies, which a warning can afford.
  */
 export class FetchCounter {
-  private pending = new Map<string, number>();
-  /** The UTC day of the last fetch and its bounds, so counting a fetch formats no date. */
-  private day = { label: '', start: 0, end: 0 };
+  /** Fetches not yet written, by UTC day then media id; lookups by the cached id strings build no key. */
+  private pending = new Map<string, Map<string, number>>();
+  /** The UTC day of the last fetch, its bounds and its counts, so counting a fetch formats no date. */
+  private day: CountedDay = NO_DAY;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -29,21 +41,27 @@ export class FetchCounter {
   ) {}
 
   record(mediaId: string): void {
-    const key = `${mediaId} ${this.today()}`;
-    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    const counts = this.countsOfToday();
+    counts.set(mediaId, (counts.get(mediaId) ?? 0) + 1);
     if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FETCH_COUNT_FLUSH_INTERVAL_MS);
       this.timer.unref();
     }
   }
 
-  private today(): string {
+  private countsOfToday(): Map<string, number> {
     const now = this.clock.now().getTime();
     if (now < this.day.start || now >= this.day.end) {
       const start = now - (now % DAY_MS);
-      this.day = { label: utcDay(new Date(now)), start, end: start + DAY_MS };
+      const label = utcDay(new Date(now));
+      let counts = this.pending.get(label);
+      if (counts === undefined) {
+        counts = new Map();
+        this.pending.set(label, counts);
+      }
+      this.day = { label, start, end: start + DAY_MS, counts };
     }
-    return this.day.label;
+    return this.day.counts;
   }
 
   /** Writes the counted fetches now; waits for a write already under way. */
@@ -52,10 +70,9 @@ export class FetchCounter {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = new Map();
-    const deltas = [...batch].map(([key, count]) => {
-      const [mediaId = '', day = ''] = key.split(' ');
-      return { mediaId, day, count };
-    });
+    // The day's counts went with the batch; the next fetch starts a new map for its day.
+    this.day = NO_DAY;
+    const deltas = [...batch].flatMap(([day, counts]) => [...counts].map(([mediaId, count]) => ({ mediaId, day, count })));
     this.flushing = this.flushing.then(async () => {
       try {
         await this.repository.add(deltas);
@@ -71,10 +88,7 @@ export class FetchCounter {
     const now = this.clock.now();
     const firstDay = utcDay(new Date(now.getTime() - (RECENT_FETCH_DAYS - 1) * DAY_MS));
     let unwritten = 0;
-    for (const [key, count] of this.pending) {
-      const [id = '', day = ''] = key.split(' ');
-      if (id === mediaId && day >= firstDay) unwritten += count;
-    }
+    for (const [day, counts] of this.pending) if (day >= firstDay) unwritten += counts.get(mediaId) ?? 0;
     return (await this.repository.sumSince(mediaId, firstDay)) + unwritten;
   }
 }

@@ -17,13 +17,17 @@ interface RequestCount {
  * added to the counters only when they are read, so /metrics shows the same totals.
  */
 export class RequestTally {
-  private requests = new Map<string, RequestCount>();
+  /** Counts by route, then method, then status: the strings are the callers' constants, so no key is built. */
+  private requests = new Map<string, Map<string, Map<number, RequestCount>>>();
   private bytes = new Map<string, number>();
 
   count(method: string, route: string, status: number, bodyBytes: number): void {
-    const key = `${method} ${status} ${route}`;
-    const entry = this.requests.get(key);
-    if (entry === undefined) this.requests.set(key, { method, route, status: String(status), count: 1 });
+    let byMethod = this.requests.get(route);
+    if (byMethod === undefined) this.requests.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    const entry = byStatus.get(status);
+    if (entry === undefined) byStatus.set(status, { method, route, status: String(status), count: 1 });
     else entry.count += 1;
     if (bodyBytes > 0) this.bytes.set(route, (this.bytes.get(route) ?? 0) + bodyBytes);
   }
@@ -32,7 +36,11 @@ export class RequestTally {
   drainRequests(targets: Pick<TallyTargets, 'httpRequests'>): void {
     const requests = this.requests;
     this.requests = new Map();
-    for (const { method, route, status, count } of requests.values()) targets.httpRequests.inc({ method, route, status }, count);
+    for (const byMethod of requests.values()) {
+      for (const byStatus of byMethod.values()) {
+        for (const { method, route, status, count } of byStatus.values()) targets.httpRequests.inc({ method, route, status }, count);
+      }
+    }
   }
 
   /** Adds the body bytes counted since the last call to the counter, and starts counting from zero. */

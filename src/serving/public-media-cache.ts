@@ -1,5 +1,6 @@
 import type { Representation } from './representation.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
+import { REQUEST_ID_HEADER } from '../http/request-ids.js';
 
 /** A media as the public path serves it to anyone: which stored bytes, and how they are described. */
 export interface ServedMedia {
@@ -9,10 +10,13 @@ export interface ServedMedia {
   readonly representation: Representation;
 }
 
-/** A planned response with its header fields flattened once into the name, value list that writeHead takes. */
+/**
+ * A planned response with its header fields flattened once into the name, value list that writeHead takes.
+ * The list starts with the request id field, whose value each response sets just before writeHead.
+ */
 export interface PreparedResponse {
   readonly plan: ResponsePlan;
-  readonly fields: readonly string[];
+  readonly fields: string[];
 }
 
 /** A cached media: its description, its prepared responses to plain GET and HEAD, and its bytes once loaded. */
@@ -180,7 +184,7 @@ export class PublicMediaCache {
  * gets Content-Length: 0, as Fastify's reply sends, instead of an empty chunked body.
  */
 export function prepareResponse(plan: ResponsePlan, extraFields: readonly string[] = []): PreparedResponse {
-  const fields: string[] = [...extraFields];
+  const fields: string[] = [REQUEST_ID_HEADER, '', ...extraFields];
   for (const [name, value] of Object.entries(plan.headers)) fields.push(name, value);
   if (plan.status !== 304 && plan.headers['content-length'] === undefined) fields.push('content-length', '0');
   return { plan, fields };

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 
 import { accessPolicy } from '../auth/access-policy.js';
 import type { MediaRow } from '../db/schema.js';
-import { createRequestId, REQUEST_ID_HEADER } from '../http/request-ids.js';
+import { createRequestId } from '../http/request-ids.js';
 import { isMediaId } from '../media/media-ids.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MediaChangeFeed } from './media-change-feed.js';
@@ -114,28 +114,31 @@ export class PublicPath {
   /** Serves the request if it is a cache hit; returns false, having written nothing, otherwise. */
   tryServe(request: IncomingMessage, response: ServerResponse, fallback: FallbackHandler): boolean {
     if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+    const headers = request.headers;
     // Credentials could change the answer and must be checked, and only anonymous fetches are counted.
-    if (request.headers.authorization !== undefined || request.url === undefined) return false;
+    if (headers.authorization !== undefined || request.url === undefined) return false;
     const key = cacheKeyOf(request.url);
     if (key === null) return false;
     this.deps.feed?.poll();
     const entry = this.deps.cache.get(key);
-    if (entry === undefined || (entry.dependsOnOrigin && request.headers.origin !== undefined)) return false;
+    if (entry === undefined || (entry.dependsOnOrigin && headers.origin !== undefined)) return false;
 
-    const startedAt = performance.now();
+    const logged = this.deps.logger.isLevelEnabled('info');
+    const startedAt = logged ? performance.now() : 0;
     const requestId = createRequestId(request);
     if (entry.countsFetch) this.deps.fetches.record(entry.mediaId);
-    const prepared = hasNoConditions(request.headers)
+    const prepared = hasNoConditions(headers)
       ? request.method === 'HEAD'
         ? entry.plainHead
         : entry.plainGet
-      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, request.headers)), entry.extraFields);
+      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, headers)), entry.extraFields);
     const plan = prepared.plan;
 
     if (plan.body === null || entry.body !== null) {
       writeHead(response, prepared, requestId);
       response.end(plan.body === null || entry.body === null ? undefined : sliceBody(entry.body, plan));
-      this.logCompleted(request, response, plan, requestId, startedAt);
+      this.countCompleted(request, response, plan);
+      if (logged) this.logCompleted(request, response, requestId, startedAt);
       return true;
     }
 
@@ -159,7 +162,8 @@ export class PublicPath {
         writeHead(response, prepared, requestId);
         try {
           await pipeline(source, response);
-          this.logCompleted(request, response, prepared.plan, requestId, startedAt);
+          this.countCompleted(request, response, prepared.plan);
+          if (this.deps.logger.isLevelEnabled('info')) this.logCompleted(request, response, requestId, startedAt);
         } catch (error) {
           // A reader that goes away mid-body is normal on the public path.
           this.deps.logger.info({ reqId: requestId, mediaId: entry.mediaId, err: error }, 'public media body not fully sent');
@@ -185,17 +189,20 @@ export class PublicPath {
       .finally(() => this.loadingBodies.delete(entry.mediaId));
   }
 
-  /** Counts and logs like Fastify's hooks: metrics by route, then one log line per request at info. */
-  private logCompleted(request: IncomingMessage, response: ServerResponse, plan: ResponsePlan, requestId: string, startedAt: number): void {
-    const url = request.url ?? '';
+  /** Counts like Fastify's onResponse hook: by method, route pattern and status, with the body bytes. */
+  private countCompleted(request: IncomingMessage, response: ServerResponse, plan: ResponsePlan): void {
     const metrics = this.deps.metrics;
-    if (metrics !== undefined) {
-      // The route patterns Fastify reports, so that hits and routed requests share their series.
-      const route = url.startsWith(MOSAICO_IMAGE_PATH) ? MOSAICO_IMAGE_ROUTE : routeOfMediaUrl(url);
-      const bodyBytes = plan.body === null ? 0 : plan.body.end - plan.body.start + 1;
-      metrics.count(request.method ?? 'GET', route, response.statusCode, bodyBytes);
-    }
-    if (!this.deps.logger.isLevelEnabled('info')) return;
+    if (metrics === undefined) return;
+    const url = request.url ?? '';
+    // The route patterns Fastify reports, so that hits and routed requests share their series.
+    const route = url.startsWith(MOSAICO_IMAGE_PATH) ? MOSAICO_IMAGE_ROUTE : routeOfMediaUrl(url);
+    const bodyBytes = plan.body === null ? 0 : plan.body.end - plan.body.start + 1;
+    metrics.count(request.method ?? 'GET', route, response.statusCode, bodyBytes);
+  }
+
+  /** Logs one line per request at info, as the routed requests' log does. */
+  private logCompleted(request: IncomingMessage, response: ServerResponse, requestId: string, startedAt: number): void {
+    const url = request.url ?? '';
     const query = url.indexOf('?');
     this.deps.logger.info(
       {
@@ -247,8 +254,13 @@ export function mediaIdOf(url: string): string | null {
   return isMediaId(id) ? id : null;
 }
 
+/**
+ * Sends the status and header fields. The request id goes into the prepared list's own slot: writeHead
+ * copies the fields into the response head before it returns, so the shared list is free again at once.
+ */
 function writeHead(response: ServerResponse, prepared: PreparedResponse, requestId: string): void {
-  response.writeHead(prepared.plan.status, [REQUEST_ID_HEADER, requestId, ...prepared.fields]);
+  prepared.fields[1] = requestId;
+  response.writeHead(prepared.plan.status, prepared.fields);
 }
 
 function sliceBody(body: Buffer, plan: ResponsePlan): Buffer {
