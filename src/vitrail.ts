@@ -42,6 +42,8 @@ import { MailExternalizer } from './mail/mail-externalizer.js';
 import { PublicLinks } from './media/public-links.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
+import { HashingThread } from './storage/hashing-thread.js';
+import { EARLY_SYNC_INTERVAL_BYTES } from './storage/periodic-data-sync.js';
 import { StagingArea } from './storage/staging-area.js';
 import { MediaChangeFeed } from './serving/media-change-feed.js';
 import { PublicMediaCache } from './serving/public-media-cache.js';
@@ -59,6 +61,8 @@ export interface Vitrail {
   readonly db: Database;
   readonly blobs: BlobStore;
   readonly staging: StagingArea;
+  /** Hashes large uploads beside the thread that receives them. */
+  readonly hashingThread: HashingThread;
   readonly media: MediaService;
   readonly users: UserService;
   readonly tokens: TokenService;
@@ -89,7 +93,8 @@ export interface OpenOptions {
 export async function openVitrail(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<Vitrail> {
   const clock = options.clock ?? systemClock;
   await mkdir(settings.dataDir, { recursive: true });
-  const staging = new StagingArea(path.join(settings.dataDir, 'tmp'));
+  const hashingThread = new HashingThread(logger);
+  const staging = new StagingArea(path.join(settings.dataDir, 'tmp'), EARLY_SYNC_INTERVAL_BYTES, hashingThread);
   await staging.prepare();
   const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
 
@@ -232,10 +237,12 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     accounts,
     publicPath,
     publicMirror,
+    hashingThread,
     close: async () => {
       await fetches.flush();
       publicPath.close();
       feed.close();
+      await hashingThread.close();
       await db.destroy();
     },
   };

@@ -139,6 +139,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     media: vitrail.media,
     viewMedia: (row) => toMediaView(row, vitrail.links),
     logger: vitrail.logger,
+    hashingThread: vitrail.hashingThread,
   });
   await app.register(uploadRoutes, { uploads, authenticator });
   await app.register(webAppRoutes, { root: WEB_APP_ROOT });

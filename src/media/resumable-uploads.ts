@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { HashingFileStore } from '../storage/hashing-file-store.js';
+import type { HashingThread } from '../storage/hashing-thread.js';
 import type { StagedFile } from '../storage/staging-area.js';
 import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
 import type { MediaView } from './media-view.js';
@@ -32,6 +33,8 @@ export interface ResumableUploadsOptions {
   readonly media: MediaService;
   readonly viewMedia: (row: MediaRow) => MediaView;
   readonly logger: Logger;
+  /** Where large uploads are hashed while they arrive; without it, they are hashed as they arrive. */
+  readonly hashingThread?: HashingThread | null;
 }
 
 /** Upload-Metadata keys the web interface sends; any others are ignored. */
@@ -57,7 +60,12 @@ export class ResumableUploads {
   private readonly principals = new WeakMap<object, Principal>();
 
   constructor(private readonly options: ResumableUploadsOptions) {
-    this.store = new HashingFileStore({ directory: options.directory, expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS, logger: options.logger });
+    this.store = new HashingFileStore({
+      directory: options.directory,
+      expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS,
+      logger: options.logger,
+      hashingThread: options.hashingThread,
+    });
     this.tus = new TusServer({
       path: options.path,
       datastore: this.store,
@@ -170,14 +178,17 @@ function readFields(upload: Upload): UploadFields {
  * Syncs a finished partial file, giving the staged file that MediaService.createMedia takes. The file is
  * read again to hash it only when the store's running hash does not cover every byte (`knownSha256` null).
  */
-async function stageFinishedFile(filePath: string, size: number, knownSha256: string | null): Promise<StagedFile> {
-  const sha256 = knownSha256 ?? (await hashFile(filePath));
-  const handle = await open(filePath, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+async function stageFinishedFile(filePath: string, size: number, knownSha256: Promise<string | null>): Promise<StagedFile> {
+  const sync = async () => {
+    const handle = await open(filePath, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+  // The hashing thread may still be reading the file's last bytes while the disk flushes it.
+  const [sha256] = await Promise.all([knownSha256.then(async (known) => known ?? (await hashFile(filePath))), sync()]);
   return { path: filePath, size, sha256 };
 }
 

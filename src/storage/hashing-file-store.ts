@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { open, truncate } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,13 +8,15 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS, isPathInsideDirectory } from '@tus/server';
 import type { Logger } from 'pino';
 
+import { FileDigest } from './file-digest.js';
+import type { HashingThread } from './hashing-thread.js';
 import { EARLY_SYNC_INTERVAL_BYTES, PeriodicDataSync } from './periodic-data-sync.js';
 import { STAGING_WRITE_BUFFER_BYTES } from './staging-area.js';
 
 /** SHA-256 of the first `bytes` bytes of an upload's partial file, as far as this process wrote them. */
 interface RunningHash {
-  readonly hash: Hash;
-  bytes: number;
+  readonly digest: FileDigest;
+  readonly bytes: number;
 }
 
 /**
@@ -28,12 +29,23 @@ export class HashingFileStore extends FileStore {
   private readonly hashes = new Map<string, RunningHash>();
   private readonly logger: Logger;
   private readonly earlySyncIntervalBytes: number;
+  private readonly hashingThread: HashingThread | null;
 
-  /** `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. */
-  constructor(options: { directory: string; expirationPeriodInMilliseconds?: number; logger: Logger; earlySyncIntervalBytes?: number }) {
+  /**
+   * `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. Large uploads
+   * are hashed on `hashingThread` when there is one; see FileDigest.
+   */
+  constructor(options: {
+    directory: string;
+    expirationPeriodInMilliseconds?: number;
+    logger: Logger;
+    earlySyncIntervalBytes?: number;
+    hashingThread?: HashingThread | null;
+  }) {
     super({ directory: options.directory, expirationPeriodInMilliseconds: options.expirationPeriodInMilliseconds });
     this.logger = options.logger;
     this.earlySyncIntervalBytes = options.earlySyncIntervalBytes ?? EARLY_SYNC_INTERVAL_BYTES;
+    this.hashingThread = options.hashingThread ?? null;
   }
 
   /**
@@ -45,21 +57,24 @@ export class HashingFileStore extends FileStore {
   override async write(readable: IncomingMessage | Readable, id: string, offset: number): Promise<number> {
     const filePath = path.join(this.directory, id);
     if (!isPathInsideDirectory(this.directory, filePath)) throw ERRORS.FILE_NOT_FOUND;
-    const running = this.takeRunningHash(id, offset);
+    const running = this.takeRunningHash(filePath, id, offset);
 
     let received = 0;
+    const handle = await open(filePath, 'r+');
+    const sink = handle.createWriteStream({ start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
     const meter = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        running?.hash.update(chunk);
+        running?.digest.update(chunk);
+        running?.digest.written(offset + sink.bytesWritten);
         received += chunk.length;
         callback(null, chunk);
       },
     });
-    const handle = await open(filePath, 'r+');
     const earlySync = new PeriodicDataSync(handle, this.earlySyncIntervalBytes);
     try {
-      await pipeline(readable, meter, earlySync, handle.createWriteStream({ start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
+      await pipeline(readable, meter, earlySync, sink);
     } catch (error) {
+      running?.digest.forget();
       await handle.close().catch(() => undefined);
       // tus responds to this error with 500, and the client resumes from the offset the file then has.
       this.logger.info({ err: error, uploadId: id, offset, received }, 'resumable upload write stopped');
@@ -71,26 +86,39 @@ export class HashingFileStore extends FileStore {
       // Linux reports a lost writeback to one sync call only, so the fsync of the finished upload could
       // succeed over bytes that never reached the disk. Emptying the file makes the client send them again.
       this.logger.error({ err: error, uploadId: id }, 'syncing a resumable upload failed; its partial file is emptied');
+      running?.digest.forget();
       await truncate(filePath, 0);
       throw ERRORS.FILE_WRITE_ERROR;
     }
 
     const newOffset = offset + received;
-    if (running !== null) this.hashes.set(id, { hash: running.hash, bytes: newOffset });
+    if (running !== null) this.hashes.set(id, { digest: running.digest, bytes: newOffset });
     return newOffset;
   }
 
   override async remove(id: string): Promise<void> {
+    this.hashes.get(id)?.digest.forget();
     this.hashes.delete(id);
     await super.remove(id);
   }
 
-  /** Returns the SHA-256 of the upload's first `size` bytes if every one of them went through write here, else null. */
-  digestOf(id: string, size: number): string | null {
+  /**
+   * Resolves to the SHA-256 of the upload's first `size` bytes if every one of them went through write here,
+   * else to null; the caller then hashes the file from disk.
+   */
+  async digestOf(id: string, size: number): Promise<string | null> {
     const running = this.hashes.get(id);
     this.hashes.delete(id);
-    if (running === undefined || running.bytes !== size) return null;
-    return running.hash.digest('hex');
+    if (running === undefined || running.bytes !== size) {
+      running?.digest.forget();
+      return null;
+    }
+    try {
+      return await running.digest.digest(size);
+    } catch (error) {
+      this.logger.warn({ err: error, uploadId: id }, 'the running hash of a resumable upload failed; hashing its file again');
+      return null;
+    }
   }
 
   /**
@@ -98,11 +126,12 @@ export class HashingFileStore extends FileStore {
    * stored one when it covers exactly the bytes before `offset`, otherwise null. It is taken out of the
    * map while the write runs, so a failed write leaves no hash that counts bytes the file may lack.
    */
-  private takeRunningHash(id: string, offset: number): RunningHash | null {
+  private takeRunningHash(filePath: string, id: string, offset: number): RunningHash | null {
     const stored = this.hashes.get(id);
     this.hashes.delete(id);
     if (stored !== undefined && stored.bytes === offset) return stored;
-    if (offset === 0) return { hash: createHash('sha256'), bytes: 0 };
+    stored?.digest.forget();
+    if (offset === 0) return { digest: new FileDigest(filePath, this.hashingThread), bytes: 0 };
     return null;
   }
 }

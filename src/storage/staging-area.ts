@@ -1,9 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { FileDigest } from './file-digest.js';
+import type { HashingThread } from './hashing-thread.js';
 import { EARLY_SYNC_INTERVAL_BYTES, PeriodicDataSync } from './periodic-data-sync.js';
 
 /** A file received in full, hashed and synced to disk, waiting to be committed or discarded. */
@@ -43,10 +45,14 @@ export const RESUMABLE_DIRECTORY = 'resumable';
  * file system as the blobs lets a staged file be renamed into place; nothing here is ever served.
  */
 export class StagingArea {
-  /** `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. */
+  /**
+   * `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. Without a
+   * hashing thread, files are hashed in the thread that receives them.
+   */
   constructor(
     readonly directory: string,
     private readonly earlySyncIntervalBytes = EARLY_SYNC_INTERVAL_BYTES,
+    private readonly hashingThread: HashingThread | null = null,
   ) {}
 
   async prepare(): Promise<void> {
@@ -73,20 +79,24 @@ export class StagingArea {
    */
   async receive(source: Readable, maxBytes: number): Promise<StagedFile> {
     const filePath = path.join(this.directory, `${randomBytes(12).toString('hex')}${TEMPORARY_SUFFIX}`);
-    const meter = new HashingMeter(maxBytes);
     // The file is created before any byte flows, so a failure at any moment finds it and removes it.
     const handle = await open(filePath, 'wx');
+    const sink = handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES });
+    const digest = new FileDigest(filePath, this.hashingThread);
+    const meter = new HashingMeter(maxBytes, digest, () => sink.bytesWritten);
     const earlySync = new PeriodicDataSync(handle, this.earlySyncIntervalBytes);
     try {
-      await pipeline(source, meter, earlySync, handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES }));
+      await pipeline(source, meter, earlySync, sink);
       await earlySync.settle();
-      await syncFile(filePath);
+      // The hashing thread reads what remains while the disk flushes the file.
+      const [sha256] = await Promise.all([digest.digest(meter.bytes), syncFile(filePath)]);
+      return { path: filePath, size: meter.bytes, sha256 };
     } catch (error) {
+      digest.forget();
       await handle.close().catch(() => undefined);
       await rm(filePath, { force: true });
       throw error;
     }
-    return { path: filePath, size: meter.bytes, sha256: meter.digest() };
   }
 
   async discard(file: StagedFile): Promise<void> {
@@ -104,12 +114,18 @@ async function syncFile(filePath: string): Promise<void> {
   }
 }
 
-/** Passes bytes through while counting and hashing them; fails once more than `maxBytes` have passed. */
+/**
+ * Passes bytes through while counting them and feeding the digest; fails once more than `maxBytes` have
+ * passed. With each chunk it tells the digest how far the file is written.
+ */
 class HashingMeter extends Transform {
   bytes = 0;
-  private readonly hash = createHash('sha256');
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly digest: FileDigest,
+    private readonly writtenBytes: () => number,
+  ) {
     super();
   }
 
@@ -119,11 +135,8 @@ class HashingMeter extends Transform {
       callback(new StagedFileTooLargeError(this.maxBytes));
       return;
     }
-    this.hash.update(chunk);
+    this.digest.update(chunk);
+    this.digest.written(this.writtenBytes());
     callback(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -210,3 +210,54 @@ async function startTestServerOn(env: Record<string, string>, label: string): Pr
   const { token } = await running.vitrail.tokens.createToken('editor@example.org', label);
   return { url: running.address, token, close: () => running.close() };
 }
+
+describe('large uploads, hashed on the hashing thread', () => {
+  let server: TestServer;
+  const content = Buffer.concat([Buffer.from(MINIMAL_PDF), randomBytes(20 * 1024 * 1024)]);
+  const expected = createHash('sha256').update(content).digest('hex');
+
+  before(async () => {
+    server = await startTestServer({ VITRAIL_MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('gives the exact SHA-256 of a tus upload sent in three parts', async () => {
+    const creation = await fetch(`${server.url}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, ...bearer(server.editorToken), 'upload-length': String(content.length), 'upload-metadata': metadata({ filename: 'registre.pdf' }) },
+    });
+    assert.equal(creation.status, 201);
+    const location = new URL(creation.headers.get('location') ?? '', server.url);
+    // The hashing thread takes over during the second part, once the upload passes its threshold.
+    const bounds = [0, 6 * 1024 * 1024, 12 * 1024 * 1024, content.length];
+    let last: Response | undefined;
+    for (let part = 0; part < 3; part += 1) {
+      const [start = 0, end = 0] = [bounds[part], bounds[part + 1]];
+      last = await fetch(location, {
+        method: 'PATCH',
+        headers: { ...TUS, ...bearer(server.editorToken), 'upload-offset': String(start), 'content-type': 'application/offset+octet-stream' },
+        body: content.subarray(start, end),
+      });
+    }
+    assert.equal(last?.status, 200);
+    assert.equal(((await last?.json()) as { sha256: string }).sha256, expected);
+    assert.equal(server.server.vitrail.hashingThread.running, true);
+    assert.equal(server.server.vitrail.hashingThread.followedFiles, 0);
+  });
+
+  it('gives the exact SHA-256 of a multipart upload', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([content], { type: 'application/pdf' }), 'registre-2.pdf');
+    // The same bytes would be refused as a duplicate of the tus upload; purge that one first.
+    const previous = await fetch(`${server.url}/api/v1/media?q=registre.pdf`, { headers: bearer(server.editorToken) });
+    for (const item of ((await previous.json()) as { items: { id: string }[] }).items) {
+      await fetch(`${server.url}/api/v1/media/${item.id}?permanent=true&confirm=true`, { method: 'DELETE', headers: bearer(server.editorToken) });
+    }
+    const response = await fetch(`${server.url}/api/v1/media`, { method: 'POST', headers: bearer(server.editorToken), body: form });
+    assert.equal(response.status, 201);
+    assert.equal(((await response.json()) as { sha256: string }).sha256, expected);
+    assert.equal(server.server.vitrail.hashingThread.followedFiles, 0);
+  });
+});
