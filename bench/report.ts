@@ -37,7 +37,8 @@ export function formatReport(input: ReportInput): string {
     describeMachine(),
     '',
     `wrk: ${input.threads} threads, ${input.durationSeconds} s per measurement (${input.largeDurationSeconds} s for files of 10 MB and more), ` +
-      `timeout ${input.timeoutSeconds} s, keep-alive GET. Ratios compare MiB/s, which counts bytes of answers still in flight at the end, ` +
+      `timeout ${input.timeoutSeconds} s, keep-alive GET. Errors are wrk's connect, read and write errors and answers outside 2xx and 3xx; ` +
+      `timeouts are requests unanswered after ${input.timeoutSeconds} s, counted apart. Ratios compare MiB/s, which counts bytes of answers still in flight at the end, ` +
       'so they stay meaningful for large files where few requests complete. Peak RSS sums every process of the server, ' +
       'Vitrail and nginx for "nginx in front".',
     '',
@@ -49,8 +50,8 @@ export function formatReport(input: ReportInput): string {
   const sizes = [...new Set(input.measurements.map((measurement) => measurement.size))];
   for (const size of sizes) {
     lines.push('', `### ${size}`, '');
-    lines.push('| conns | server | req/s | MiB/s | p50 ms | p99 ms | errors | peak RSS | ×nginx | ×node:http | ×@fastify/static |');
-    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| conns | server | req/s | MiB/s | p50 ms | p99 ms | errors | timeouts | peak RSS | ×nginx | ×node:http | ×@fastify/static |');
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const forSize = input.measurements.filter((measurement) => measurement.size === size);
     for (const connections of [...new Set(forSize.map((measurement) => measurement.connections))]) {
       const group = forSize.filter((measurement) => measurement.connections === connections);
@@ -62,7 +63,7 @@ export function formatReport(input: ReportInput): string {
         });
         lines.push(
           `| ${connections} | ${measurement.server} | ${Math.round(measurement.requestsPerSecond)} | ${measurement.mebibytesPerSecond.toFixed(0)} | ` +
-            `${measurement.p50Ms.toFixed(2)} | ${measurement.p99Ms.toFixed(2)} | ${measurement.errors} | ${formatMegabytes(measurement.peakBytes)} | ${ratios.join(' | ')} |`,
+            `${measurement.p50Ms.toFixed(2)} | ${measurement.p99Ms.toFixed(2)} | ${measurement.errors} | ${measurement.timeouts} | ${formatMegabytes(measurement.peakBytes)} | ${ratios.join(' | ')} |`,
         );
       }
     }

@@ -149,7 +149,7 @@ try {
         const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
         const peakBytes = await sampler.stop();
         measurements.push({ server: name, size: file.label, connections, peakBytes, ...result });
-        console.error(`${file.label} c=${connections} ${name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors`);
+        console.error(`${file.label} c=${connections} ${name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors, ${result.timeouts} timeouts`);
       }
     }
   }

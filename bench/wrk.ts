@@ -10,8 +10,10 @@ export interface LoadResult {
   readonly mebibytesPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Socket errors (connect, read, write, timeout) plus answers outside 2xx and 3xx. */
+  /** Socket errors (connect, read, write) plus answers outside 2xx and 3xx. */
   readonly errors: number;
+  /** Requests still unanswered when wrk's timeout passed; slow answers, not failed ones. */
+  readonly timeouts: number;
 }
 
 export interface LoadOptions {
@@ -45,7 +47,7 @@ export function parseWrkReport(report: string): LoadResult {
     return Number(match[1]);
   };
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
-  const socketErrorCount = socketErrors === null ? 0 : socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0);
+  const socketErrorCount = socketErrors === null ? 0 : socketErrors.slice(1, 4).reduce((sum, value) => sum + Number(value), 0);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(report);
   return {
     requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
@@ -53,6 +55,7 @@ export function parseWrkReport(report: string): LoadResult {
     p50Ms: parseDuration(/ 50%\s+([\d.]+(?:us|ms|s|m))/.exec(report)?.[1]),
     p99Ms: parseDuration(/ 99%\s+([\d.]+(?:us|ms|s|m))/.exec(report)?.[1]),
     errors: socketErrorCount + (non2xx === null ? 0 : Number(non2xx[1])),
+    timeouts: socketErrors === null ? 0 : Number(socketErrors[4]),
   };
 }
 
