@@ -27,7 +27,7 @@ export interface ReportInput {
   readonly summaries: readonly ServerSummary[];
 }
 
-const REFERENCES = ['nginx', 'node:http', '@fastify/static'] as const;
+const REFERENCES = ['nginx', 'node:http', 'node:http, media headers', '@fastify/static'] as const;
 
 /** Formats a run as Markdown: the machine, then one table per file size, with ratios to the references. */
 export function formatReport(input: ReportInput): string {
@@ -50,8 +50,8 @@ export function formatReport(input: ReportInput): string {
   const sizes = [...new Set(input.measurements.map((measurement) => measurement.size))];
   for (const size of sizes) {
     lines.push('', `### ${size}`, '');
-    lines.push('| conns | server | req/s | MiB/s | p50 ms | p99 ms | errors | timeouts | peak RSS | ×nginx | ×node:http | ×@fastify/static |');
-    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| conns | server | req/s | MiB/s | p50 ms | p99 ms | errors | timeouts | peak RSS | ×nginx | ×node:http | ×node:http, media headers | ×@fastify/static |');
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const forSize = input.measurements.filter((measurement) => measurement.size === size);
     for (const connections of [...new Set(forSize.map((measurement) => measurement.connections))]) {
       const group = forSize.filter((measurement) => measurement.connections === connections);

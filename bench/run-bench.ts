@@ -13,6 +13,7 @@ import { runWrk } from './wrk.js';
 
 /**
  * Public path benchmark: nginx, Vitrail, @fastify/static and a bare node:http server over the same files,
+ * the last also with the header fields of a Vitrail response,
  * each driven by wrk in turn, in an order that alternates between scenarios.
  * Usage: npm run bench -- [--duration 4] [--large-duration 10] [--connections 64,512]
  *        [--sizes 20KB,200KB,2MB,20MB] [--vitrail-workers 1,2] [--no-front] [--no-mosaico] [--out report.md]
@@ -119,12 +120,13 @@ try {
   const compiledServers = new URL('./servers/', import.meta.url);
   // nginx in front forwards the Mosaico endpoint to Vitrail, which the Vitrail rows already measure.
   targets.get('nginx in front')?.paths.delete(MOSAICO_LABEL);
-  for (const [name, script] of [
+  for (const [name, script, ...extra] of [
     ['@fastify/static', 'static-server.js'],
     ['node:http', 'memory-server.js'],
+    ['node:http, media headers', 'memory-server.js', 'media-headers'],
   ] as const) {
     const port = await freePort();
-    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port)], port);
+    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port), ...extra], port);
     children.push(server);
     targets.set(name, { server, pids: [server.pid], paths: staticPaths, idleBytes: await idleBytes([server.pid]) });
   }
