@@ -131,7 +131,9 @@ export class HashingThread {
     if (this.followed > 0) return;
     this.worker?.unref();
     this.idleTimer = setTimeout(() => {
-      if (this.followed === 0) void this.close();
+      if (this.followed !== 0) return;
+      this.logger.debug({ idleMs: IDLE_STOP_MS }, 'hashing thread stopped after a while without a large upload');
+      void this.close();
     }, IDLE_STOP_MS);
     this.idleTimer.unref();
   }
