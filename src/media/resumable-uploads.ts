@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { HashingFileStore } from '../storage/hashing-file-store.js';
 import type { HashingThread } from '../storage/hashing-thread.js';
-import type { StagedFile } from '../storage/staging-area.js';
+import { syncFile, type StagedFile } from '../storage/staging-area.js';
 import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
 import type { MediaView } from './media-view.js';
 import type { MediaRow } from '../db/schema.js';
@@ -33,7 +32,7 @@ export interface ResumableUploadsOptions {
   readonly media: MediaService;
   readonly viewMedia: (row: MediaRow) => MediaView;
   readonly logger: Logger;
-  /** Where large uploads are hashed while they arrive; without it, they are hashed as they arrive. */
+  /** The thread that hashes large uploads beside this one; without it, this thread hashes every upload. */
   readonly hashingThread?: HashingThread | null;
 }
 
@@ -179,16 +178,8 @@ function readFields(upload: Upload): UploadFields {
  * read again to hash it only when the store's running hash does not cover every byte (`knownSha256` null).
  */
 async function stageFinishedFile(filePath: string, size: number, knownSha256: Promise<string | null>): Promise<StagedFile> {
-  const sync = async () => {
-    const handle = await open(filePath, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  };
   // The hashing thread may still be reading the file's last bytes while the disk flushes it.
-  const [sha256] = await Promise.all([knownSha256.then(async (known) => known ?? (await hashFile(filePath))), sync()]);
+  const [sha256] = await Promise.all([knownSha256.then(async (known) => known ?? (await hashFile(filePath))), syncFile(filePath)]);
   return { path: filePath, size, sha256 };
 }
 

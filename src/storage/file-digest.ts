@@ -10,8 +10,8 @@ export const HASHING_THREAD_MIN_BYTES = 8 * 1024 * 1024;
 
 /**
  * The SHA-256 of a file being written, fed the chunks the writer receives. Small files are hashed in this
- * thread. Once a file passes HASHING_THREAD_MIN_BYTES, the hashing thread takes over: it hashes the file
- * from its first byte, reading it back from the page cache as far as `written` says it is written.
+ * thread. Once a file passes HASHING_THREAD_MIN_BYTES, the hashing thread takes over. It hashes the file
+ * from its first byte, reading it back from the page cache up to the end the writer last reported.
  */
 export class FileDigest {
   private hash: Hash | null = createHash('sha256');
@@ -24,24 +24,21 @@ export class FileDigest {
     private readonly thread: HashingThread | null,
   ) {}
 
-  /** Takes a chunk received for the file, before it is written. */
-  update(chunk: Buffer): void {
+  /**
+   * Takes a chunk received for the file, before it is written, and `writtenEnd`, the number of bytes at
+   * the start of the file that are already written.
+   */
+  update(chunk: Buffer, writtenEnd: number): void {
     this.received += chunk.length;
-    if (this.hash === null) return;
-    if (this.thread !== null && this.received > HASHING_THREAD_MIN_BYTES) {
+    if (this.hash !== null && this.thread !== null && this.received > HASHING_THREAD_MIN_BYTES) {
       this.hash = null;
       this.follower = this.thread.follow(this.filePath);
-      return;
     }
-    this.hash.update(chunk);
+    if (this.hash !== null) this.hash.update(chunk);
+    else this.follower?.written(writtenEnd);
   }
 
-  /** Tells that the file's first `end` bytes are written. */
-  written(end: number): void {
-    this.follower?.written(end);
-  }
-
-  /** The SHA-256 of the file's first `size` bytes, in hex, once they are all written. */
+  /** Returns the SHA-256 of the file's first `size` bytes, in hex, once they are all written. */
   async digest(size: number): Promise<string> {
     if (this.follower !== null) return this.follower.finish(size);
     if (this.hash === null) throw new Error('the digest was already read');

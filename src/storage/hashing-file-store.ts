@@ -64,8 +64,7 @@ export class HashingFileStore extends FileStore {
     const sink = handle.createWriteStream({ start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
     const meter = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        running?.digest.update(chunk);
-        running?.digest.written(offset + sink.bytesWritten);
+        running?.digest.update(chunk, offset + sink.bytesWritten);
         received += chunk.length;
         callback(null, chunk);
       },
@@ -103,8 +102,8 @@ export class HashingFileStore extends FileStore {
   }
 
   /**
-   * Resolves to the SHA-256 of the upload's first `size` bytes if every one of them went through write here,
-   * else to null; the caller then hashes the file from disk.
+   * Resolves to the SHA-256 of the upload's first `size` bytes if every one of them went through write here.
+   * Otherwise resolves to null, and the caller hashes the file from disk.
    */
   async digestOf(id: string, size: number): Promise<string | null> {
     const running = this.hashes.get(id);

@@ -105,7 +105,7 @@ export class StagingArea {
 }
 
 /** Flushes a written file to the disk; fsync flushes the file itself, whichever descriptor calls it. */
-async function syncFile(filePath: string): Promise<void> {
+export async function syncFile(filePath: string): Promise<void> {
   const handle = await open(filePath, 'r');
   try {
     await handle.sync();
@@ -115,8 +115,8 @@ async function syncFile(filePath: string): Promise<void> {
 }
 
 /**
- * Passes bytes through while counting them and feeding the digest; fails once more than `maxBytes` have
- * passed. With each chunk it tells the digest how far the file is written.
+ * Passes bytes through while counting them and feeding the digest, with how far the file is written.
+ * Fails once more than `maxBytes` have passed.
  */
 class HashingMeter extends Transform {
   bytes = 0;
@@ -135,8 +135,7 @@ class HashingMeter extends Transform {
       callback(new StagedFileTooLargeError(this.maxBytes));
       return;
     }
-    this.digest.update(chunk);
-    this.digest.written(this.writtenBytes());
+    this.digest.update(chunk, this.writtenBytes());
     callback(null, chunk);
   }
 }

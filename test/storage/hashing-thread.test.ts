@@ -79,7 +79,7 @@ describe('hashing thread', () => {
     const content = randomBytes(HASHING_THREAD_MIN_BYTES + 10);
     await writeFile(file, content);
     const digest = new FileDigest(file, thread);
-    for (const chunk of chunksOf(content)) digest.update(chunk);
+    for (const chunk of chunksOf(content)) digest.update(chunk, 0);
     await assert.rejects(digest.digest(content.length + 5), /ends at byte .* before the .* bytes reported written/);
     assert.equal(thread.followedFiles, 0);
     await rm(file);
@@ -91,7 +91,7 @@ describe('hashing thread', () => {
     await writeFile(file, content);
     const own = new HashingThread(pino({ level: 'silent' }));
     const digest = new FileDigest(file, own);
-    for (const chunk of chunksOf(content)) digest.update(chunk);
+    for (const chunk of chunksOf(content)) digest.update(chunk, 0);
     await own.close();
     await assert.rejects(digest.digest(content.length), /stopped/);
     assert.equal(own.followedFiles, 0);
