@@ -37,8 +37,8 @@ export function formatReport(input: ReportInput): string {
     describeMachine(),
     '',
     `wrk: ${input.threads} threads, ${input.durationSeconds} s per measurement (${input.largeDurationSeconds} s for files of 10 MB and more), ` +
-      `timeout ${input.timeoutSeconds} s, keep-alive GET. Errors are wrk's connect, read and write errors and answers outside 2xx and 3xx; ` +
-      `timeouts are requests unanswered after ${input.timeoutSeconds} s, counted apart. Ratios compare MiB/s, which counts bytes of answers still in flight at the end, ` +
+      `timeout ${input.timeoutSeconds} s, keep-alive GET. Errors are wrk's connect, read and write errors and responses outside 2xx and 3xx; ` +
+      `timeouts are requests without a response after ${input.timeoutSeconds} s, counted apart. Ratios compare MiB/s, which counts bytes of answers still in flight at the end, ` +
       'so they stay meaningful for large files where few requests complete. Peak RSS sums every process of the server, ' +
       'Vitrail and nginx for "nginx in front".',
     '',

@@ -10,9 +10,9 @@ export interface LoadResult {
   readonly mebibytesPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Socket errors (connect, read, write) plus answers outside 2xx and 3xx. */
+  /** Socket errors (connect, read, write) plus responses outside 2xx and 3xx. */
   readonly errors: number;
-  /** Requests still unanswered when wrk's timeout passed; slow answers, not failed ones. */
+  /** Requests without a response when wrk's timeout passed: slow responses, not failed ones. */
   readonly timeouts: number;
 }
 

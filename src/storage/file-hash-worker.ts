@@ -6,7 +6,7 @@ import type { HashReply, HashRequest } from './hashing-thread.js';
 
 /**
  * The hashing thread: follows files while another thread writes them, reading each one up to the length
- * the writer reports as written, and answers with the SHA-256 of the whole file. Reads come from the page
+ * the writer reports as written, and replies with the SHA-256 of the whole file. Reads come from the page
  * cache, where the writer's bytes still are.
  */
 

@@ -9,7 +9,7 @@ export type HashRequest =
   | { readonly type: 'finish'; readonly id: number; readonly end: number }
   | { readonly type: 'forget'; readonly id: number };
 
-/** The answer to `finish`, or to any request that failed. */
+/** The reply to `finish`, or to any request that failed. */
 export type HashReply = { readonly id: number; readonly sha256: string } | { readonly id: number; readonly error: string };
 
 /** A file the hashing thread follows while this thread writes it. */
@@ -22,7 +22,7 @@ export interface FollowedFile {
   forget(): void;
 }
 
-/** Time without a followed file after which the thread stops, so that an idle server holds no second heap. */
+/** Time without a followed file after which the thread stops, so that an idle server keeps no second heap. */
 const IDLE_STOP_MS = 30_000;
 
 /**

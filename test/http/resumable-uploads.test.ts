@@ -223,7 +223,7 @@ describe('large uploads, hashed on the hashing thread', () => {
     await server.close();
   });
 
-  it('gives the exact SHA-256 of a tus upload sent in three parts', async () => {
+  it('hashes a three-part tus upload', async () => {
     const creation = await fetch(`${server.url}/api/v1/uploads`, {
       method: 'POST',
       headers: { ...TUS, ...bearer(server.editorToken), 'upload-length': String(content.length), 'upload-metadata': metadata({ filename: 'registre.pdf' }) },
@@ -247,14 +247,10 @@ describe('large uploads, hashed on the hashing thread', () => {
     assert.equal(server.server.vitrail.hashingThread.followedFiles, 0);
   });
 
-  it('gives the exact SHA-256 of a multipart upload', async () => {
+  it('hashes a large multipart upload', async () => {
     const form = new FormData();
     form.append('file', new Blob([content], { type: 'application/pdf' }), 'registre-2.pdf');
-    // The same bytes would be refused as a duplicate of the tus upload; purge that one first.
-    const previous = await fetch(`${server.url}/api/v1/media?q=registre.pdf`, { headers: bearer(server.editorToken) });
-    for (const item of ((await previous.json()) as { items: { id: string }[] }).items) {
-      await fetch(`${server.url}/api/v1/media/${item.id}?permanent=true&confirm=true`, { method: 'DELETE', headers: bearer(server.editorToken) });
-    }
+    // Multipart accepts a file already in the library, so the bytes of the tus upload serve again.
     const response = await fetch(`${server.url}/api/v1/media`, { method: 'POST', headers: bearer(server.editorToken), body: form });
     assert.equal(response.status, 201);
     assert.equal(((await response.json()) as { sha256: string }).sha256, expected);

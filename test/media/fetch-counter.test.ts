@@ -36,7 +36,7 @@ describe('fetch counter', () => {
   });
   after(() => server.close());
 
-  it('counts by media and by UTC day, written or not, over the last seven days', async () => {
+  it('counts fetches by media and day', async () => {
     const [first = '', second = ''] = mediaIds;
     // 23:00 UTC, so that one hour later is another day.
     const clock = new SetClock(Date.UTC(2026, 10, 2, 23));

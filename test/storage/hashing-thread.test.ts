@@ -35,7 +35,7 @@ describe('hashing thread', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('hashes a large upload on the thread, exactly', async () => {
+  it('hashes large uploads on the thread', async () => {
     const content = randomBytes(HASHING_THREAD_MIN_BYTES * 2 + 12_345);
     const staged = await area.receive(Readable.from(chunksOf(content)), content.length);
     assert.equal(staged.sha256, sha256(content));
@@ -45,7 +45,7 @@ describe('hashing thread', () => {
     await area.discard(staged);
   });
 
-  it('hashes a small upload in this thread, exactly', async () => {
+  it('hashes small uploads in place', async () => {
     const content = randomBytes(100_000);
     const staged = await area.receive(Readable.from(chunksOf(content)), content.length);
     assert.equal(staged.sha256, sha256(content));
@@ -53,7 +53,7 @@ describe('hashing thread', () => {
     await area.discard(staged);
   });
 
-  it('stops following and removes the file when a large upload fails midway', async () => {
+  it('cleans up a failed large upload', async () => {
     const content = randomBytes(HASHING_THREAD_MIN_BYTES + 1024 * 1024);
     const chunks = chunksOf(content);
     const failing = Readable.from(
@@ -67,14 +67,14 @@ describe('hashing thread', () => {
     assert.deepEqual(await readdir(directory), []);
   });
 
-  it('stops following when a large upload passes the limit', async () => {
+  it('cleans up an oversized upload', async () => {
     const content = randomBytes(HASHING_THREAD_MIN_BYTES + 2 * 1024 * 1024);
     await assert.rejects(area.receive(Readable.from(chunksOf(content)), HASHING_THREAD_MIN_BYTES + 1024 * 1024), StagedFileTooLargeError);
     assert.equal(thread.followedFiles, 0);
     assert.deepEqual(await readdir(directory), []);
   });
 
-  it('fails, and says so, when the file is shorter than the bytes reported written', async () => {
+  it('rejects a file shorter than reported', async () => {
     const file = path.join(directory, 'short.part');
     const content = randomBytes(HASHING_THREAD_MIN_BYTES + 10);
     await writeFile(file, content);
@@ -85,7 +85,7 @@ describe('hashing thread', () => {
     await rm(file);
   });
 
-  it('fails the files it follows when it is stopped', async () => {
+  it('fails files after a stop', async () => {
     const file = path.join(directory, 'stopped.part');
     const content = randomBytes(HASHING_THREAD_MIN_BYTES + 10);
     await writeFile(file, content);
