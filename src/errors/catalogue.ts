@@ -216,6 +216,22 @@ export const ERROR_CATALOGUE = {
     status: 404,
     template: 'No resumable upload has the id "{id}", or it has expired: start the upload again.',
   },
+  VITRAIL_UPLOAD_OFFSET_CONFLICT: {
+    status: 409,
+    template: 'The Upload-Offset sent is not where the upload stands: ask with HEAD for its Upload-Offset, then send the bytes from there.',
+  },
+  VITRAIL_UPLOAD_TUS_VERSION: {
+    status: 412,
+    template: 'The request must name the tus version it follows: send the header "Tus-Resumable: 1.0.0".',
+  },
+  VITRAIL_UPLOAD_REQUEST_INVALID: {
+    status: 400,
+    template: 'The resumable upload request is invalid: {reason}. The README shows a valid one with curl.',
+  },
+  VITRAIL_UPLOAD_INTERRUPTED: {
+    status: 500,
+    template: 'The server failed to store this upload; its log has the details. Try again later: if the upload still exists, HEAD gives the Upload-Offset to resume from.',
+  },
   VITRAIL_INTERNAL: {
     status: 500,
     template: 'An internal error occurred; the server log has the details under request id {requestId}.',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { Server as TusServer } from '@tus/server';
+import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import type { Upload } from '@tus/utils';
 import type { Logger } from 'pino';
 
@@ -13,9 +14,10 @@ import { VitrailError } from '../errors/catalogue.js';
 import { HashingFileStore } from '../storage/hashing-file-store.js';
 import type { HashingThread } from '../storage/hashing-thread.js';
 import { syncFile, type StagedFile } from '../storage/staging-area.js';
+import { DuplicateUpload, OWNER_KEY, shapeTusResponse, tusErrorResponse } from './tus-responses.js';
 import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
-import type { MediaView } from './media-view.js';
 import type { MediaRow } from '../db/schema.js';
+import type { MediaView } from './media-view.js';
 
 /**
  * A resumable upload left unfinished is deleted this long after it started, in milliseconds: a day lets
@@ -43,9 +45,6 @@ interface UploadFields {
   readonly alt?: string;
   readonly folder?: string;
 }
-
-/** Metadata key in which the server records who created an upload; a client value is overwritten. */
-const OWNER_KEY = 'vitrailOwner';
 
 /**
  * Uploads through the tus protocol (https://tus.io/protocols/resumable-upload), so a transfer cut by a
@@ -77,14 +76,17 @@ export class ResumableUploads {
       onIncomingRequest: (request, uploadId) => this.checkOwner(this.principalOf(request), uploadId),
       onUploadCreate: async (request, upload) => this.prepare(this.principalOf(request), upload),
       onUploadFinish: async (request, upload) => this.finish(this.principalOf(request), upload),
-      onResponseError: (_request, error) => toErrorResponse(error),
+      onResponseError: (_request, error) => tusErrorResponse(error),
     });
   }
 
   /** Serves one tus request for an authenticated principal; the response is written to `response`. */
   async handle(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
     this.principals.set(request, principal);
-    await this.tus.handle(request, response);
+    const tusResponse = await this.tus.handleWeb(new NodeRequest({ req: request, res: response }));
+    const uploadPath = new URL(request.url ?? '/', 'http://vitrail').pathname.slice(this.options.path.length + 1);
+    const context = { maxUploadBytes: this.options.maxUploadBytes, uploadId: uploadPath === '' ? null : uploadPath };
+    await sendNodeResponse(response, await shapeTusResponse(tusResponse, context));
   }
 
   /** Deletes unfinished uploads older than the expiry; returns how many were deleted. */
@@ -148,17 +150,6 @@ export class ResumableUploads {
   }
 }
 
-/** A finished upload whose bytes are already in the library. */
-class DuplicateUpload extends Error {
-  constructor(
-    readonly error: VitrailError,
-    readonly media: MediaView,
-  ) {
-    super(error.message);
-    this.name = 'DuplicateUpload';
-  }
-}
-
 function readFields(upload: Upload): UploadFields {
   const metadata = upload.metadata ?? {};
   const text = (key: string): string | undefined => {
@@ -187,26 +178,4 @@ async function hashFile(filePath: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(filePath), hash);
   return hash.digest('hex');
-}
-
-/**
- * Maps errors to JSON bodies in Vitrail's format, so the web interface reads the same codes as from the
- * rest of the API. tus's own errors, such as the size limit, become the matching catalogue entries.
- */
-function toErrorResponse(error: Error | { status_code: number; body: string }): { status_code: number; body: string } {
-  if (error instanceof DuplicateUpload) {
-    return { status_code: error.error.status, body: JSON.stringify({ error: { code: error.error.code, message: error.error.message, media: error.media } }) };
-  }
-  if (error instanceof VitrailError) {
-    return { status_code: error.status, body: JSON.stringify({ error: { code: error.code, message: error.message } }) };
-  }
-  if ('status_code' in error && error.status_code === 413) {
-    return { status_code: 413, body: JSON.stringify({ error: { code: 'VITRAIL_MEDIA_TOO_LARGE', message: error.body.trim() } }) };
-  }
-  if ('status_code' in error && (error.status_code === 404 || error.status_code === 410)) {
-    const failure = new VitrailError('VITRAIL_UPLOAD_NOT_FOUND', { id: 'given' });
-    return { status_code: error.status_code, body: JSON.stringify({ error: { code: failure.code, message: failure.message } }) };
-  }
-  if ('status_code' in error) return error;
-  return { status_code: 500, body: JSON.stringify({ error: { code: 'VITRAIL_INTERNAL', message: 'An internal error occurred while finishing the upload; the server log has the details.' } }) };
 }

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 
 import { sessionHeaders, signIn } from '../support/sessions.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
+import { OWNER_KEY } from '../../src/media/tus-responses.js';
 import { countMediaRows, eventually, MINIMAL_PDF, stagingLeftovers } from '../support/uploads.js';
 
 const TUS = { 'tus-resumable': '1.0.0' };
@@ -108,6 +109,49 @@ describe('resumable uploads (tus)', () => {
     assert.ok(body.error.message.includes('premier.pdf'));
     assert.equal(await countMediaRows(server), before);
     assert.deepEqual(await stagingLeftovers(server), []);
+  });
+
+  it('answers every error as JSON with a stable code', async () => {
+    const before = await countMediaRows(server);
+    const content = Buffer.from(`${MINIMAL_PDF}%errors\n`);
+    const location = (await create(content.length, { filename: 'erreurs.pdf' })).headers.get('location') ?? '';
+    const expectError = async (response: Response, status: number, code: string): Promise<string> => {
+      assert.equal(response.status, status);
+      assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+      const body = (await response.json()) as ErrorJson;
+      assert.equal(body.error.code, code);
+      return body.error.message;
+    };
+
+    await expectError(await patch(location, 5, content), 409, 'VITRAIL_UPLOAD_OFFSET_CONFLICT');
+    const noVersion = await fetch(new URL(location, server.url), { method: 'HEAD', headers: bearer(server.editorToken) });
+    assert.equal(noVersion.status, 412);
+    const unversioned = await fetch(new URL(location, server.url), {
+      method: 'PATCH',
+      headers: { ...bearer(server.editorToken), 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: content,
+    });
+    await expectError(unversioned, 412, 'VITRAIL_UPLOAD_TUS_VERSION');
+    const noLength = await fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: { ...TUS, ...bearer(server.editorToken) } });
+    const message = await expectError(noLength, 400, 'VITRAIL_UPLOAD_REQUEST_INVALID');
+    assert.match(message, /Upload-Length/);
+    const unknown = await expectError(await patch('/api/v1/uploads/0123456789abcdef', 0, content), 404, 'VITRAIL_UPLOAD_NOT_FOUND');
+    assert.match(unknown, /"0123456789abcdef"/);
+
+    // The upload is untouched by the refused requests: it still finishes from offset 0.
+    const finished = await patch(location, 0, content);
+    assert.equal(finished.status, 200);
+    assert.equal(await countMediaRows(server), before + 1);
+  });
+
+  it('keeps the owner out of the metadata HEAD shows', async () => {
+    const location = (await create(100, { filename: 'bulletin.pdf', folder: 'Annonces', [OWNER_KEY]: 'someone-else' })).headers.get('location') ?? '';
+    const head = await fetch(new URL(location, server.url), { method: 'HEAD', headers: { ...TUS, ...bearer(server.editorToken) } });
+    assert.equal(head.status, 200);
+    const shown = new Map((head.headers.get('upload-metadata') ?? '').split(',').map((pair) => pair.split(' ') as [string, string]));
+    assert.deepEqual([...shown.keys()].sort(), ['filename', 'folder']);
+    assert.equal(Buffer.from(shown.get('filename') ?? '', 'base64').toString(), 'bulletin.pdf');
+    await fetch(new URL(location, server.url), { method: 'DELETE', headers: { ...TUS, ...bearer(server.editorToken) } });
   });
 
   it('sends no CORS header, even to another origin', async () => {
