@@ -6,6 +6,7 @@ import { buildApp } from './http/app.js';
 import { maskEmail } from './logging/logger.js';
 import { findPublicUrlWarnings } from './config/public-url-warnings.js';
 import { startMetricsListener } from './ops/http-metrics.js';
+import { IdleMemoryRelease } from './ops/idle-memory-release.js';
 import { createMaintenanceScheduler } from './ops/maintenance-tasks.js';
 import type { MaintenanceScheduler } from './ops/maintenance.js';
 import { systemClock } from './time/clock.js';
@@ -52,6 +53,8 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     const metricsListen = settings.ops.metrics.enabled ? settings.ops.metrics.listen : null;
     const metricsListener = metricsListen === null ? null : await startMetricsListener(vitrail.metrics, metricsListen.host, metricsListen.port);
     if (metricsListener !== null) logger.info({ address: metricsListener.address }, 'metrics listening');
+    const idleMemory = new IdleMemoryRelease({ logger });
+    idleMemory.start();
 
     return {
       app,
@@ -60,6 +63,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
       maintenance,
       metricsAddress: metricsListener?.address ?? null,
       close: async () => {
+        idleMemory.stop();
         await maintenance.stop();
         await metricsListener?.close();
         await app.close();

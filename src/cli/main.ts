@@ -4,7 +4,6 @@ import { SettingsError } from '../config/settings.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { importCommands } from './import-commands.js';
 import { OperationError } from '../ops/operation-error.js';
-import { releaseYoungGeneration } from '../ops/young-generation.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
 import { checkCommand } from './check-command.js';
 import { configCommand } from './config-command.js';
@@ -30,11 +29,7 @@ const program = new Command('vitrail')
   .addCommand(checkCommand())
   .addCommand(configCommand())
   .addCommand(tlsCommands())
-  .addCommand(externalizeCommand())
-  // Every command but serve, which waits until it listens, can let the young generation grow now.
-  .hook('preAction', (_program, command) => {
-    if (command.name() !== 'serve') releaseYoungGeneration();
-  });
+  .addCommand(externalizeCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -5,7 +5,6 @@ import { Command } from 'commander';
 import { loadConfiguredSettings } from '../config/settings-file.js';
 import { createLogger } from '../logging/logger.js';
 import { runWorkerCluster } from '../ops/worker-cluster.js';
-import { releaseYoungGeneration } from '../ops/young-generation.js';
 import { startServer } from '../server.js';
 
 /** How long a graceful stop may take before the process exits anyway, in milliseconds. */
@@ -23,7 +22,6 @@ export function serveCommand(): Command {
         return;
       }
       const server = await startServer(settings, logger, { runStartupTasks: cluster.isPrimary });
-      releaseYoungGeneration();
 
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {

@@ -1,0 +1,118 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+import type { Logger } from 'pino';
+
+/** How often the server checks whether it is idle with memory to give back, in milliseconds. */
+export const IDLE_CHECK_INTERVAL_MS = 10_000;
+
+/** Share of the last interval the event loop may have been busy for the server to count as idle. */
+const IDLE_UTILIZATION = 0.02;
+
+/** Growth of V8's heap since the last release, in bytes, below which a release is not worth its pause. */
+const RELEASABLE_HEAP_BYTES = 8 * 1024 * 1024;
+
+/** Runs a full garbage collection and resolves once it is over. */
+export type FullCollection = () => Promise<void>;
+
+export interface IdleMemoryReleaseOptions {
+  readonly logger: Logger;
+  /** The collection to run; V8's own unless a test counts calls. */
+  readonly collect?: FullCollection;
+  /** Bytes of memory V8's heap takes from the system; V8's own figure unless a test sets it. */
+  readonly heapBytes?: () => number;
+  readonly intervalMs?: number;
+}
+
+/**
+ * Gives memory back to the system once the server goes idle.
+ *
+ * V8 keeps the heap it grew under load: after a burst of requests or a large upload, an idle server kept
+ * 180 MiB resident, and a freshly started one 115 MiB. V8 only shrinks its heap after a full collection,
+ * and an idle server makes none. Every IDLE_CHECK_INTERVAL_MS, if the event loop was almost idle and the
+ * heap has grown since the last release, one full collection runs. It takes 20 to 40 ms, at a moment when
+ * no request is waiting, and the heap's free pages go back to the system.
+ *
+ * Holding V8's young generation small from the start also kept idle memory low, but it made V8 run a full
+ * collection every few dozen MiB of a large upload.
+ */
+export class IdleMemoryRelease {
+  private timer: NodeJS.Timeout | null = null;
+  private loopAtLastCheck: EventLoopUtilization = performance.eventLoopUtilization();
+  private heapAfterRelease = 0;
+  private collecting = false;
+  private releaseCount = 0;
+
+  private readonly logger: Logger;
+  private readonly collect: FullCollection;
+  private readonly heapBytes: () => number;
+  private readonly intervalMs: number;
+
+  constructor(options: IdleMemoryReleaseOptions) {
+    this.logger = options.logger;
+    this.collect = options.collect ?? fullCollection();
+    this.heapBytes = options.heapBytes ?? (() => v8.getHeapStatistics().total_heap_size);
+    this.intervalMs = options.intervalMs ?? IDLE_CHECK_INTERVAL_MS;
+  }
+
+  /** How many releases have run. */
+  get releases(): number {
+    return this.releaseCount;
+  }
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.loopAtLastCheck = performance.eventLoopUtilization();
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    // The check never keeps the process alive on its own.
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Runs a release if the loop was idle since the last check and the heap has grown; returns true if it ran. */
+  async check(): Promise<boolean> {
+    const loop = performance.eventLoopUtilization(this.loopAtLastCheck);
+    this.loopAtLastCheck = performance.eventLoopUtilization();
+    if (this.collecting || loop.utilization > IDLE_UTILIZATION) return false;
+    const heapBefore = this.heapBytes();
+    if (heapBefore < this.heapAfterRelease + RELEASABLE_HEAP_BYTES) return false;
+
+    this.collecting = true;
+    const residentBefore = process.memoryUsage.rss();
+    try {
+      await this.collect();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'releasing idle memory failed');
+      return false;
+    } finally {
+      this.collecting = false;
+    }
+    this.heapAfterRelease = this.heapBytes();
+    this.releaseCount += 1;
+    this.logger.debug(
+      { heapBefore, heapAfter: this.heapAfterRelease, residentBefore, residentAfter: process.memoryUsage.rss() },
+      'released idle memory',
+    );
+    return true;
+  }
+}
+
+/**
+ * V8's most thorough collection, as `--expose-gc` gives it.
+ *
+ * Set at run time, the flag adds `gc` only to contexts created afterwards. One is created to reach it, and
+ * the program's own global scope gets no `gc`. The "last-resort" flavour also hands free pages back to the
+ * system; after a regular one, Node 22 kept them all.
+ */
+export function fullCollection(): FullCollection {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as (options: { type: 'major'; execution: 'async'; flavor: 'last-resort' }) => PromiseLike<void> | undefined;
+  return async () => {
+    await gc({ type: 'major', execution: 'async', flavor: 'last-resort' });
+  };
+}
