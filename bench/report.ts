@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 
+import { IDLE_CHECK_INTERVAL_MS } from '../src/ops/idle-memory-release.js';
 import type { LoadResult } from './wrk.js';
 
 export interface Measurement extends LoadResult {
@@ -13,8 +14,10 @@ export interface Measurement extends LoadResult {
 
 export interface ServerSummary {
   readonly server: string;
-  /** Resident memory right after start, before uploads and load, in bytes. */
+  /** Resident memory once idle after start, before uploads and load, in bytes. */
   readonly idleBytes: number;
+  /** Resident memory once idle again after the whole load, in bytes. */
+  readonly idleAfterLoadBytes: number;
 }
 
 export interface ReportInput {
@@ -26,6 +29,12 @@ export interface ReportInput {
   readonly measurements: readonly Measurement[];
   readonly summaries: readonly ServerSummary[];
 }
+
+/**
+ * Seconds a server is left without requests before its idle memory is read: long enough for Vitrail's
+ * idle memory release to have run once.
+ */
+export const IDLE_SETTLE_SECONDS = IDLE_CHECK_INTERVAL_MS / 1000 + 2;
 
 const REFERENCES = ['nginx', 'node:http', 'node:http, media headers', '@fastify/static'] as const;
 
@@ -42,9 +51,11 @@ export function formatReport(input: ReportInput): string {
       'so they stay meaningful for large files where few requests complete. Peak RSS sums every process of the server, ' +
       'Vitrail and nginx for "nginx in front".',
     '',
-    '| server | idle RSS |',
-    '|---|---:|',
-    ...input.summaries.map((summary) => `| ${summary.server} | ${formatMegabytes(summary.idleBytes)} |`),
+    `Idle RSS is read ${IDLE_SETTLE_SECONDS} s after the server's last request: once after start, before the benchmark's uploads, and once after the whole load.`,
+    '',
+    '| server | idle RSS after start | idle RSS after the load |',
+    '|---|---:|---:|',
+    ...input.summaries.map((summary) => `| ${summary.server} | ${formatMegabytes(summary.idleBytes)} | ${formatMegabytes(summary.idleAfterLoadBytes)} |`),
   ];
 
   const sizes = [...new Set(input.measurements.map((measurement) => measurement.size))];

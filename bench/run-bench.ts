@@ -7,7 +7,7 @@ import { FILE_SIZES, writeBenchFiles, type BenchFile } from './bench-files.js';
 import { freePort, startChildServer, type ChildServer } from './child-server.js';
 import { startNginx } from './nginx.js';
 import { PeakMemorySampler, treeResidentBytes } from './process-memory.js';
-import { formatReport, type Measurement, type ServerSummary } from './report.js';
+import { formatReport, IDLE_SETTLE_SECONDS, type Measurement, type ServerSummary } from './report.js';
 import { createBenchToken, startVitrail, uploadBenchFiles } from './vitrail-server.js';
 import { runWrk } from './wrk.js';
 
@@ -43,7 +43,7 @@ interface Target {
   readonly pids: readonly number[];
   /** Path of each file by size label. */
   readonly paths: Map<string, string>;
-  /** Resident memory right after start, before the benchmark's uploads and load, in bytes. */
+  /** Resident memory once idle after start, before the benchmark's uploads and load, in bytes. */
   readonly idleBytes: number;
 }
 
@@ -156,7 +156,12 @@ try {
     }
   }
 
-  const summaries: ServerSummary[] = [...targets.entries()].map(([name, target]) => ({ server: name, idleBytes: target.idleBytes }));
+  // Every server is idle from here on, so one wait serves them all.
+  await settle();
+  const summaries: ServerSummary[] = [];
+  for (const [name, target] of targets) {
+    summaries.push({ server: name, idleBytes: target.idleBytes, idleAfterLoadBytes: await residentBytes(target.pids) });
+  }
   const report = formatReport({
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     durationSeconds,
@@ -203,9 +208,17 @@ async function mosaicoResizePath(server: ChildServer, token: string, photo: stri
   return resized;
 }
 
-/** Resident memory of process trees a moment after start, once start-up work has settled. */
+/** Resident memory of process trees after IDLE_SETTLE_SECONDS without requests. */
 async function idleBytes(pids: readonly number[]): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await settle();
+  return residentBytes(pids);
+}
+
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
+}
+
+async function residentBytes(pids: readonly number[]): Promise<number> {
   let total = 0;
   for (const pid of pids) total += await treeResidentBytes(pid);
   return total;
