@@ -25,6 +25,7 @@ import { LegacyUrlResolver } from './drupal/legacy-urls.js';
 import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
 import { MediaPurge } from './media/media-purge.js';
+import { UploadGarbagePacer } from './ops/garbage-collection.js';
 import { backupBeforeMigration } from './ops/pre-migration-backup.js';
 import { VitrailMetrics } from './ops/metrics.js';
 import { StorageGuard } from './ops/storage-guard.js';
@@ -63,6 +64,8 @@ export interface Vitrail {
   readonly staging: StagingArea;
   /** Hashes large uploads beside the thread that receives them. */
   readonly hashingThread: HashingThread;
+  /** Collects the young generation as upload bytes arrive; see UploadGarbagePacer. */
+  readonly uploadGarbage: UploadGarbagePacer;
   readonly media: MediaService;
   readonly users: UserService;
   readonly tokens: TokenService;
@@ -94,7 +97,8 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const clock = options.clock ?? systemClock;
   await mkdir(settings.dataDir, { recursive: true });
   const hashingThread = new HashingThread(logger);
-  const staging = new StagingArea(path.join(settings.dataDir, 'tmp'), EARLY_SYNC_INTERVAL_BYTES, hashingThread);
+  const uploadGarbage = new UploadGarbagePacer();
+  const staging = new StagingArea(path.join(settings.dataDir, 'tmp'), EARLY_SYNC_INTERVAL_BYTES, hashingThread, uploadGarbage);
   await staging.prepare();
   const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
 
@@ -238,6 +242,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     publicPath,
     publicMirror,
     hashingThread,
+    uploadGarbage,
     close: async () => {
       await fetches.flush();
       publicPath.close();

@@ -140,6 +140,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     viewMedia: (row) => toMediaView(row, vitrail.links),
     logger: vitrail.logger,
     hashingThread: vitrail.hashingThread,
+    garbagePacer: vitrail.uploadGarbage,
   });
   await app.register(uploadRoutes, { uploads, authenticator });
   await app.register(webAppRoutes, { root: WEB_APP_ROOT });

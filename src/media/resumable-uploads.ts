@@ -13,6 +13,7 @@ import type { Principal } from '../auth/principal.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { HashingFileStore } from '../storage/hashing-file-store.js';
 import type { HashingThread } from '../storage/hashing-thread.js';
+import type { UploadGarbagePacer } from '../ops/garbage-collection.js';
 import { syncFile, type StagedFile } from '../storage/staging-area.js';
 import { DuplicateUpload, OWNER_KEY, shapeTusResponse, tusErrorResponse } from './tus-responses.js';
 import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
@@ -36,6 +37,8 @@ export interface ResumableUploadsOptions {
   readonly logger: Logger;
   /** The thread that hashes large uploads beside this one; without it, this thread hashes every upload. */
   readonly hashingThread?: HashingThread | null;
+  /** Counts the bytes received, to collect the young generation as they come. */
+  readonly garbagePacer?: UploadGarbagePacer | null;
 }
 
 /** Upload-Metadata keys the web interface sends; any others are ignored. */
@@ -63,6 +66,7 @@ export class ResumableUploads {
       expirationPeriodInMilliseconds: RESUMABLE_UPLOAD_EXPIRY_MS,
       logger: options.logger,
       hashingThread: options.hashingThread,
+      garbagePacer: options.garbagePacer,
     });
     this.tus = new TusServer({
       path: options.path,

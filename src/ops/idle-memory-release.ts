@@ -1,8 +1,9 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import vm from 'node:vm';
 
 import type { Logger } from 'pino';
+
+import { collectEverything } from './garbage-collection.js';
 
 /** How often the server checks whether it is idle with memory to give back, in milliseconds. */
 export const IDLE_CHECK_INTERVAL_MS = 10_000;
@@ -51,7 +52,7 @@ export class IdleMemoryRelease {
 
   constructor(options: IdleMemoryReleaseOptions) {
     this.logger = options.logger;
-    this.collect = options.collect ?? fullCollection();
+    this.collect = options.collect ?? collectEverything;
     this.heapBytes = options.heapBytes ?? (() => v8.getHeapStatistics().total_heap_size);
     this.intervalMs = options.intervalMs ?? IDLE_CHECK_INTERVAL_MS;
   }
@@ -100,19 +101,4 @@ export class IdleMemoryRelease {
     );
     return true;
   }
-}
-
-/**
- * V8's most thorough collection, as `--expose-gc` gives it.
- *
- * Set at run time, the flag adds `gc` only to contexts created afterwards. One is created to reach it, and
- * the program's own global scope gets no `gc`. The "last-resort" flavour also hands free pages back to the
- * system; after a regular one, Node 22 kept them all.
- */
-export function fullCollection(): FullCollection {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (options: { type: 'major'; execution: 'async'; flavor: 'last-resort' }) => PromiseLike<void> | undefined;
-  return async () => {
-    await gc({ type: 'major', execution: 'async', flavor: 'last-resort' });
-  };
 }

@@ -8,10 +8,17 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS, isPathInsideDirectory } from '@tus/server';
 import type { Logger } from 'pino';
 
+import type { UploadGarbagePacer } from '../ops/garbage-collection.js';
 import { FileDigest } from './file-digest.js';
 import type { HashingThread } from './hashing-thread.js';
 import { EARLY_SYNC_INTERVAL_BYTES, PeriodicDataSync } from './periodic-data-sync.js';
 import { STAGING_WRITE_BUFFER_BYTES } from './staging-area.js';
+
+/**
+ * Buffers allocated per byte of a PATCH: the socket read, and the copy that Node's Readable.toWeb makes of
+ * it for @tus/server, which reads requests as web streams.
+ */
+const BUFFERS_PER_RECEIVED_BYTE = 2;
 
 /** SHA-256 of the first `bytes` bytes of an upload's partial file, as far as this process wrote them. */
 interface RunningHash {
@@ -30,10 +37,12 @@ export class HashingFileStore extends FileStore {
   private readonly logger: Logger;
   private readonly earlySyncIntervalBytes: number;
   private readonly hashingThread: HashingThread | null;
+  private readonly garbagePacer: UploadGarbagePacer | null;
 
   /**
    * `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. Large uploads
-   * are hashed on `hashingThread` when there is one; see FileDigest.
+   * are hashed on `hashingThread` when there is one; see FileDigest. The garbage pacer, when given, counts
+   * the buffers every byte received took.
    */
   constructor(options: {
     directory: string;
@@ -41,11 +50,13 @@ export class HashingFileStore extends FileStore {
     logger: Logger;
     earlySyncIntervalBytes?: number;
     hashingThread?: HashingThread | null;
+    garbagePacer?: UploadGarbagePacer | null;
   }) {
     super({ directory: options.directory, expirationPeriodInMilliseconds: options.expirationPeriodInMilliseconds });
     this.logger = options.logger;
     this.earlySyncIntervalBytes = options.earlySyncIntervalBytes ?? EARLY_SYNC_INTERVAL_BYTES;
     this.hashingThread = options.hashingThread ?? null;
+    this.garbagePacer = options.garbagePacer ?? null;
   }
 
   /**
@@ -62,9 +73,11 @@ export class HashingFileStore extends FileStore {
     let received = 0;
     const handle = await open(filePath, 'r+');
     const sink = handle.createWriteStream({ start: offset, highWaterMark: STAGING_WRITE_BUFFER_BYTES });
+    const garbagePacer = this.garbagePacer;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
         running?.digest.update(chunk, offset + sink.bytesWritten);
+        garbagePacer?.received(chunk.length * BUFFERS_PER_RECEIVED_BYTE);
         received += chunk.length;
         callback(null, chunk);
       },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import type { UploadGarbagePacer } from '../ops/garbage-collection.js';
 import { FileDigest } from './file-digest.js';
 import type { HashingThread } from './hashing-thread.js';
 import { EARLY_SYNC_INTERVAL_BYTES, PeriodicDataSync } from './periodic-data-sync.js';
@@ -47,12 +48,14 @@ export const RESUMABLE_DIRECTORY = 'resumable';
 export class StagingArea {
   /**
    * `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. Without a
-   * hashing thread, files are hashed in the thread that receives them.
+   * hashing thread, files are hashed in the thread that receives them. The garbage pacer, when given,
+   * counts every byte received.
    */
   constructor(
     readonly directory: string,
     private readonly earlySyncIntervalBytes = EARLY_SYNC_INTERVAL_BYTES,
     private readonly hashingThread: HashingThread | null = null,
+    private readonly garbagePacer: UploadGarbagePacer | null = null,
   ) {}
 
   async prepare(): Promise<void> {
@@ -83,7 +86,7 @@ export class StagingArea {
     const handle = await open(filePath, 'wx');
     const sink = handle.createWriteStream({ highWaterMark: STAGING_WRITE_BUFFER_BYTES });
     const digest = new FileDigest(filePath, this.hashingThread);
-    const meter = new HashingMeter(maxBytes, digest, () => sink.bytesWritten);
+    const meter = new HashingMeter(maxBytes, digest, () => sink.bytesWritten, this.garbagePacer);
     const earlySync = new PeriodicDataSync(handle, this.earlySyncIntervalBytes);
     try {
       await pipeline(source, meter, earlySync, sink);
@@ -125,6 +128,7 @@ class HashingMeter extends Transform {
     private readonly maxBytes: number,
     private readonly digest: FileDigest,
     private readonly writtenBytes: () => number,
+    private readonly garbagePacer: UploadGarbagePacer | null,
   ) {
     super();
   }
@@ -136,6 +140,7 @@ class HashingMeter extends Transform {
       return;
     }
     this.digest.update(chunk, this.writtenBytes());
+    this.garbagePacer?.received(chunk.length);
     callback(null, chunk);
   }
 }

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 
 import { pino } from 'pino';
 
-import { fullCollection, IdleMemoryRelease } from '../../src/ops/idle-memory-release.js';
+import { collectEverything } from '../../src/ops/garbage-collection.js';
+import { IdleMemoryRelease } from '../../src/ops/idle-memory-release.js';
 
 const logger = pino({ level: 'silent' });
 const MIB = 1024 * 1024;
@@ -45,12 +46,11 @@ async function releasesOnceIdle(release: IdleMemoryRelease): Promise<boolean> {
 
 describe('idle memory release', () => {
   it("hands V8's free heap back to the system, resident memory included", async () => {
-    const collect = fullCollection();
     let garbage: object[] | null = [];
     for (let i = 0; i < 600_000; i += 1) garbage.push({ index: i, label: `entry ${i}`, values: [i, i + 1, i + 2] });
     const grown = { heap: v8.getHeapStatistics().total_heap_size, resident: process.memoryUsage.rss() };
     garbage = null;
-    await collect();
+    await collectEverything();
     // V8 unmaps the freed pages on a background thread, a moment after the collection.
     for (let waited = 0; waited < 3_000 && process.memoryUsage.rss() > grown.resident - 30 * MIB; waited += 100) await sleep(100);
     const after = { heap: v8.getHeapStatistics().total_heap_size, resident: process.memoryUsage.rss() };
