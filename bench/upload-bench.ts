@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 
 import { freePort } from './child-server.js';
 import { startNginx } from './nginx.js';
+import { IDLE_SETTLE_SECONDS } from './report.js';
 import { PeakMemorySampler, treeResidentBytes } from './process-memory.js';
 import { createBenchToken, startVitrail } from './vitrail-server.js';
 
@@ -21,7 +22,8 @@ const run = promisify(execFile);
  * creation request, then the whole file in one PATCH by curl). Both servers write under the same temporary
  * directory, so on one disk. nginx does not fsync what it stores and Vitrail does, so nginx is also
  * reported with the time of one fsync of the stored file added. Every stored copy is deleted (purged, for
- * Vitrail) right after its upload. Prints the median seconds of the rounds, MiB/s, the ratio to nginx and
+ * Vitrail) right after its upload. Vitrail is left idle for IDLE_SETTLE_SECONDS before the first round,
+ * as a server in service is. Prints the median seconds of the rounds, MiB/s, the ratio to nginx and
  * Vitrail's peak RSS growth during each kind of upload.
  * Usage: npm run bench:upload -- [--size-mib 1024] [--rounds 3]
  */
@@ -69,6 +71,9 @@ try {
   const dataDir = path.join(workDir, 'vitrail');
   const token = await createBenchToken(dataDir);
   const vitrail = await startVitrail('Vitrail', dataDir, await freePort(), { VITRAIL_MAX_UPLOAD_BYTES: String(size + 1024 * 1024) });
+  // A server in service has been idle before most uploads, and V8 has resized its heap for that; a
+  // freshly started one has not, and would flatter the measure.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
   const api = `http://127.0.0.1:${vitrail.port}/api/v1`;
   const auth = `Authorization: Bearer ${token}`;
   const responseFile = path.join(workDir, 'response.json');
