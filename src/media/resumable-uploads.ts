@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { Server as TusServer } from '@tus/server';
-import { NodeRequest, sendNodeResponse } from 'srvx/node';
+import { sendNodeResponse } from 'srvx/node';
 import type { Upload } from '@tus/utils';
 import type { Logger } from 'pino';
 
@@ -15,6 +15,7 @@ import { HashingFileStore } from '../storage/hashing-file-store.js';
 import type { HashingThread } from '../storage/hashing-thread.js';
 import type { UploadGarbagePacer } from '../ops/garbage-collection.js';
 import { syncFile, type StagedFile } from '../storage/staging-area.js';
+import { tusRequest } from './tus-request.js';
 import { DuplicateUpload, OWNER_KEY, shapeTusResponse, tusErrorResponse } from './tus-responses.js';
 import { cleanFolder, parseVisibility, type MediaService } from './media-service.js';
 import type { MediaRow } from '../db/schema.js';
@@ -87,7 +88,7 @@ export class ResumableUploads {
   /** Serves one tus request for an authenticated principal; the response is written to `response`. */
   async handle(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
     this.principals.set(request, principal);
-    const tusResponse = await this.tus.handleWeb(new NodeRequest({ req: request, res: response }));
+    const tusResponse = await this.tus.handleWeb(tusRequest(request, response));
     const uploadPath = new URL(request.url ?? '/', 'http://vitrail').pathname.slice(this.options.path.length + 1);
     const context = { maxUploadBytes: this.options.maxUploadBytes, uploadId: uploadPath === '' ? null : uploadPath };
     await sendNodeResponse(response, await shapeTusResponse(tusResponse, context));

@@ -14,12 +14,6 @@ import type { HashingThread } from './hashing-thread.js';
 import { EARLY_SYNC_INTERVAL_BYTES, PeriodicDataSync } from './periodic-data-sync.js';
 import { STAGING_WRITE_BUFFER_BYTES } from './staging-area.js';
 
-/**
- * Buffers allocated per byte of a PATCH: the socket read, and the copy that Node's Readable.toWeb makes of
- * it for @tus/server, which reads requests as web streams.
- */
-const BUFFERS_PER_RECEIVED_BYTE = 2;
-
 /** SHA-256 of the first `bytes` bytes of an upload's partial file, as far as this process wrote them. */
 interface RunningHash {
   readonly digest: FileDigest;
@@ -42,7 +36,7 @@ export class HashingFileStore extends FileStore {
   /**
    * `earlySyncIntervalBytes` is EARLY_SYNC_INTERVAL_BYTES unless a test needs a smaller one. Large uploads
    * are hashed on `hashingThread` when there is one; see FileDigest. The garbage pacer, when given, counts
-   * the buffers every byte received took.
+   * every byte received.
    */
   constructor(options: {
     directory: string;
@@ -77,7 +71,7 @@ export class HashingFileStore extends FileStore {
     const meter = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
         running?.digest.update(chunk, offset + sink.bytesWritten);
-        garbagePacer?.received(chunk.length * BUFFERS_PER_RECEIVED_BYTE);
+        garbagePacer?.received(chunk.length);
         received += chunk.length;
         callback(null, chunk);
       },
