@@ -3,12 +3,12 @@ import { finished, type Readable } from 'node:stream';
 
 import { NodeRequest } from 'srvx/node';
 
-/** Bytes of a request body the web stream holds before it pauses the socket. */
+/** Bytes of a request body the web stream may keep unread before it pauses the socket. */
 const BODY_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * The web Request that @tus/server reads, for a Node request. Its body streams the socket reads as they
- * are; srvx's own body goes through Node's Readable.toWeb, which copies every chunk.
+ * Wraps a Node request as the web Request that @tus/server reads. Its body streams the socket reads as
+ * they are; srvx's own body goes through Node's Readable.toWeb, which copies every chunk.
  */
 export function tusRequest(request: IncomingMessage, response: ServerResponse): Request {
   const webRequest = new NodeRequest({ req: request, res: response });
@@ -19,9 +19,9 @@ export function tusRequest(request: IncomingMessage, response: ServerResponse): 
 }
 
 /**
- * The bytes of `source` as a web stream of its own buffers, without a copy. The stream pauses `source`
- * once it holds BODY_BUFFER_BYTES and resumes it when read. It ends with `source`, fails with it, and
- * destroys it when cancelled, as Readable.toWeb does.
+ * Returns the bytes of `source` as a web stream of its own buffers, without a copy. The stream pauses
+ * `source` once BODY_BUFFER_BYTES wait unread, and resumes it when read. It ends with `source`, fails with
+ * it, and destroys it when cancelled, as Readable.toWeb does.
  */
 export function bodyStream(source: Readable): ReadableStream<Uint8Array> {
   let settled = false;
