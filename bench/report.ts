@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 
-import { IDLE_CHECK_INTERVAL_MS } from '../src/ops/idle-memory-release.js';
+import { IDLE_BEFORE_RELEASE_MS } from '../src/ops/idle-memory-release.js';
 import type { LoadResult } from './wrk.js';
 
 export interface Measurement extends LoadResult {
@@ -34,7 +34,7 @@ export interface ReportInput {
  * Seconds a server is left without requests before its idle memory is read: long enough for Vitrail's
  * idle memory release to have run once.
  */
-export const IDLE_SETTLE_SECONDS = IDLE_CHECK_INTERVAL_MS / 1000 + 2;
+export const IDLE_SETTLE_SECONDS = IDLE_BEFORE_RELEASE_MS / 1000 + 2;
 
 const REFERENCES = ['nginx', 'node:http', 'node:http, media headers', '@fastify/static'] as const;
 

@@ -5,10 +5,16 @@ import type { Logger } from 'pino';
 
 import { collectEverything } from './garbage-collection.js';
 
-/** How often the server checks whether it is idle with memory to give back, in milliseconds. */
-export const IDLE_CHECK_INTERVAL_MS = 10_000;
+/** How often the server checks whether its event loop was idle, in milliseconds. */
+const CHECK_INTERVAL_MS = 1_000;
 
-/** Share of the last interval the event loop may have been busy for the server to count as idle. */
+/** Checks in a row that must find the loop idle before a release. */
+const IDLE_CHECKS_BEFORE_RELEASE = 10;
+
+/** How long the server must stay idle before it releases memory, in milliseconds. */
+export const IDLE_BEFORE_RELEASE_MS = CHECK_INTERVAL_MS * IDLE_CHECKS_BEFORE_RELEASE;
+
+/** Share of a check's interval the event loop may have been busy for the server to count as idle. */
 const IDLE_UTILIZATION = 0.02;
 
 /** Growth of V8's heap since the last release, in bytes, below which a release is not worth its pause. */
@@ -24,6 +30,8 @@ export interface IdleMemoryReleaseOptions {
   /** Bytes of memory V8's heap takes from the system; V8's own figure unless a test sets it. */
   readonly heapBytes?: () => number;
   readonly intervalMs?: number;
+  /** Checks in a row that must find the loop idle; IDLE_CHECKS_BEFORE_RELEASE unless a test sets it. */
+  readonly idleChecks?: number;
 }
 
 /**
@@ -31,9 +39,10 @@ export interface IdleMemoryReleaseOptions {
  *
  * V8 keeps the heap it grew under load: after a burst of requests or a large upload, an idle server kept
  * 180 MiB resident, and a freshly started one 115 MiB. V8 only shrinks its heap after a full collection,
- * and an idle server makes none. Every IDLE_CHECK_INTERVAL_MS, if the event loop was almost idle and the
- * heap has grown since the last release, one full collection runs. It takes 20 to 40 ms, at a moment when
- * no request is waiting, and the heap's free pages go back to the system.
+ * and an idle server makes none. Once the event loop has been almost idle for IDLE_BEFORE_RELEASE_MS,
+ * checked every second, and if the heap has grown since the last release, one full collection runs. It
+ * takes 20 to 40 ms, at a moment when no request is waiting, and the heap's free pages go back to the
+ * system. The check every second keeps a burst of requests that starts just then from paying for it.
  *
  * Holding V8's young generation small from the start also kept idle memory low, but it made V8 run a full
  * collection every few dozen MiB of a large upload.
@@ -44,17 +53,20 @@ export class IdleMemoryRelease {
   private heapAfterRelease = 0;
   private collecting = false;
   private releaseCount = 0;
+  private idleStreak = 0;
 
   private readonly logger: Logger;
   private readonly collect: FullCollection;
   private readonly heapBytes: () => number;
   private readonly intervalMs: number;
+  private readonly idleChecks: number;
 
   constructor(options: IdleMemoryReleaseOptions) {
     this.logger = options.logger;
     this.collect = options.collect ?? collectEverything;
     this.heapBytes = options.heapBytes ?? (() => v8.getHeapStatistics().total_heap_size);
-    this.intervalMs = options.intervalMs ?? IDLE_CHECK_INTERVAL_MS;
+    this.intervalMs = options.intervalMs ?? CHECK_INTERVAL_MS;
+    this.idleChecks = options.idleChecks ?? IDLE_CHECKS_BEFORE_RELEASE;
   }
 
   /** How many releases have run. */
@@ -75,11 +87,15 @@ export class IdleMemoryRelease {
     this.timer = null;
   }
 
-  /** Runs a release if the loop was idle since the last check and the heap has grown; returns true if it ran. */
+  /**
+   * Runs a release if the loop was idle since the last check and the checks before it, as many as
+   * `idleChecks` in all, and the heap has grown; returns true if it ran.
+   */
   async check(): Promise<boolean> {
     const loop = performance.eventLoopUtilization(this.loopAtLastCheck);
     this.loopAtLastCheck = performance.eventLoopUtilization();
-    if (this.collecting || loop.utilization > IDLE_UTILIZATION) return false;
+    this.idleStreak = loop.utilization > IDLE_UTILIZATION ? 0 : this.idleStreak + 1;
+    if (this.collecting || this.idleStreak < this.idleChecks) return false;
     const heapBefore = this.heapBytes();
     if (heapBefore < this.heapAfterRelease + RELEASABLE_HEAP_BYTES) return false;
 

@@ -18,7 +18,7 @@ function spin(ms: number): void {
 }
 
 /** A release with a heap size the test sets, counting the collections it runs. */
-function countingRelease(intervalMs?: number): { release: IdleMemoryRelease; heap: { bytes: number }; collections: () => number } {
+function countingRelease(options: { intervalMs?: number; idleChecks?: number } = {}): { release: IdleMemoryRelease; heap: { bytes: number }; collections: () => number } {
   const heap = { bytes: 40 * MIB };
   let collections = 0;
   const release = new IdleMemoryRelease({
@@ -27,7 +27,8 @@ function countingRelease(intervalMs?: number): { release: IdleMemoryRelease; hea
     collect: async () => {
       collections += 1;
     },
-    intervalMs,
+    intervalMs: options.intervalMs,
+    idleChecks: options.idleChecks ?? 1,
   });
   return { release, heap, collections: () => collections };
 }
@@ -72,6 +73,22 @@ describe('idle memory release', () => {
     assert.equal(collections(), 2);
   });
 
+  it('waits for several idle checks in a row', async () => {
+    const { release, collections } = countingRelease({ idleChecks: 3 });
+    await sleep(300);
+    assert.equal(await release.check(), false, 'one idle check');
+    await sleep(300);
+    assert.equal(await release.check(), false, 'two idle checks');
+    spin(100);
+    assert.equal(await release.check(), false, 'a busy check');
+    for (const count of ['one', 'two']) {
+      await sleep(300);
+      assert.equal(await release.check(), false, `${count} idle checks since the busy one`);
+    }
+    assert.equal(await releasesOnceIdle(release), true);
+    assert.equal(collections(), 1);
+  });
+
   it('leaves a busy server alone', async () => {
     const { release, collections } = countingRelease();
     spin(100);
@@ -80,7 +97,7 @@ describe('idle memory release', () => {
   });
 
   it('checks on its own schedule until stopped', async () => {
-    const { release, heap, collections } = countingRelease(200);
+    const { release, heap, collections } = countingRelease({ intervalMs: 200 });
     release.start();
     for (let waited = 0; waited < 5_000 && collections() === 0; waited += 100) await sleep(100);
     await sleep(500);
@@ -97,6 +114,7 @@ describe('idle memory release', () => {
       collect: async () => {
         throw new Error('collector unavailable');
       },
+      idleChecks: 1,
     });
     await sleep(300);
     assert.equal(await release.check(), false);
