@@ -214,7 +214,7 @@ export const ERROR_CATALOGUE = {
   },
   VITRAIL_UPLOAD_NOT_FOUND: {
     status: 404,
-    template: 'No resumable upload has the id "{id}", or it has expired: start the upload again.',
+    template: 'No resumable upload has the id "{id}": it has finished, expired or never existed. A finished upload is in the library; otherwise start the upload again.',
   },
   VITRAIL_UPLOAD_OFFSET_CONFLICT: {
     status: 409,

@@ -15,6 +15,9 @@ export class DuplicateUpload extends Error {
   }
 }
 
+/** What tus's terse "Invalid content-type" means for a client. */
+const PATCH_CONTENT_TYPE = 'a PATCH must carry the header "Content-Type: application/offset+octet-stream"';
+
 /** Writes the JSON body of an error, in the format of the rest of the API. */
 function errorBody(error: VitrailError, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ error: { code: error.code, message: error.message, ...extra } });
@@ -40,6 +43,7 @@ function errorForTusStatus(status: number, text: string, context: TusResponseCon
   if (status === 409) return new VitrailError('VITRAIL_UPLOAD_OFFSET_CONFLICT');
   if (status === 412) return new VitrailError('VITRAIL_UPLOAD_TUS_VERSION');
   if (status >= 500 && status !== 501) return new VitrailError('VITRAIL_UPLOAD_INTERRUPTED');
+  if (/content-type/i.test(text)) return new VitrailError('VITRAIL_UPLOAD_REQUEST_INVALID', { reason: PATCH_CONTENT_TYPE });
   // tus's reasons end with a newline or a period; the catalogue's sentence adds its own.
   return new VitrailError('VITRAIL_UPLOAD_REQUEST_INVALID', { reason: text.trim().replace(/\.$/, '') });
 }

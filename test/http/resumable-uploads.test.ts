@@ -118,6 +118,7 @@ describe('resumable uploads (tus)', () => {
     const expectError = async (response: Response, status: number, code: string): Promise<string> => {
       assert.equal(response.status, status);
       assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.ok(response.headers.get('x-request-id'), 'the request id is echoed');
       const body = (await response.json()) as ErrorJson;
       assert.equal(body.error.code, code);
       return body.error.message;
@@ -135,6 +136,12 @@ describe('resumable uploads (tus)', () => {
     const noLength = await fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: { ...TUS, ...bearer(server.editorToken) } });
     const message = await expectError(noLength, 400, 'VITRAIL_UPLOAD_REQUEST_INVALID');
     assert.match(message, /Upload-Length/);
+    const wrongType = await fetch(new URL(location, server.url), {
+      method: 'PATCH',
+      headers: { ...TUS, ...bearer(server.editorToken), 'upload-offset': '0', 'content-type': 'application/pdf' },
+      body: content,
+    });
+    assert.match(await expectError(wrongType, 400, 'VITRAIL_UPLOAD_REQUEST_INVALID'), /application\/offset\+octet-stream/);
     const unknown = await expectError(await patch('/api/v1/uploads/0123456789abcdef', 0, content), 404, 'VITRAIL_UPLOAD_NOT_FOUND');
     assert.match(unknown, /"0123456789abcdef"/);
 
