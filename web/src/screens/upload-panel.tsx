@@ -195,6 +195,9 @@ interface SavedAnswer {
 
 const SAVED_ANSWER = Symbol('saved answer');
 
+/** Vitrail's codes for tus failures that a retry from the server's offset can cure. */
+const RETRIED_CODES = new Set(['VITRAIL_UPLOAD_OFFSET_CONFLICT', 'VITRAIL_UPLOAD_INTERRUPTED']);
+
 /**
  * Copies the server's response onto the error. Uppy 5 aborts the finished request before it reports the
  * error, which empties the response (status 0), so the copy is taken while tus-js-client decides whether
@@ -239,7 +242,7 @@ function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
       // A Vitrail error rejects the file itself, which no retry changes. Other failures, such as a tus
       // offset conflict after a restart, a 5xx or a network error, follow tus-js-client's own rule.
       const failure = toUploadFailure(error);
-      if (failure instanceof ApiError && failure.code.startsWith('VITRAIL_')) return false;
+      if (failure instanceof ApiError && failure.code.startsWith('VITRAIL_') && !RETRIED_CODES.has(failure.code)) return false;
       return next(error);
     },
   });
