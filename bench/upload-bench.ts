@@ -71,8 +71,8 @@ try {
   const dataDir = path.join(workDir, 'vitrail');
   const token = await createBenchToken(dataDir);
   const vitrail = await startVitrail('Vitrail', dataDir, await freePort(), { VITRAIL_MAX_UPLOAD_BYTES: String(size + 1024 * 1024) });
-  // A server in service has been idle before most uploads, and V8 has resized its heap for that; a
-  // freshly started one has not, and would flatter the measure.
+  // A server in service has been idle before most uploads, so V8 has already resized its heap. A freshly
+  // started one has not, and would make the measure look better than it is.
   await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
   const api = `http://127.0.0.1:${vitrail.port}/api/v1`;
   const auth = `Authorization: Bearer ${token}`;

@@ -15,7 +15,7 @@ export class DuplicateUpload extends Error {
   }
 }
 
-/** What tus's terse "Invalid content-type" means for a client. */
+/** The reason given for tus's terse "Invalid content-type", in words a client can act on. */
 const PATCH_CONTENT_TYPE = 'a PATCH must carry the header "Content-Type: application/offset+octet-stream"';
 
 /** Writes the JSON body of an error, in the format of the rest of the API. */
@@ -63,8 +63,8 @@ export async function shapeTusResponse(response: Response, context: TusResponseC
   const headers = new Headers(response.headers);
   const metadata = headers.get('upload-metadata');
   if (metadata !== null) {
-    const shown = metadata.split(',').filter((pair) => pair.trim().split(' ')[0] !== OWNER_KEY);
-    if (shown.length > 0) headers.set('upload-metadata', shown.join(','));
+    const visible = metadata.split(',').filter((pair) => pair.trim().split(' ')[0] !== OWNER_KEY);
+    if (visible.length > 0) headers.set('upload-metadata', visible.join(','));
     else headers.delete('upload-metadata');
   }
   if (response.status < 400) return new Response(response.body, { status: response.status, headers });

@@ -111,7 +111,7 @@ describe('resumable uploads (tus)', () => {
     assert.deepEqual(await stagingLeftovers(server), []);
   });
 
-  it('answers every error as JSON with a stable code', async () => {
+  it('sends errors as coded JSON', async () => {
     const before = await countMediaRows(server);
     const content = Buffer.from(`${MINIMAL_PDF}%errors\n`);
     const location = (await create(content.length, { filename: 'erreurs.pdf' })).headers.get('location') ?? '';
@@ -151,13 +151,13 @@ describe('resumable uploads (tus)', () => {
     assert.equal(await countMediaRows(server), before + 1);
   });
 
-  it('keeps the owner out of the metadata HEAD shows', async () => {
+  it('hides the owner from HEAD', async () => {
     const location = (await create(100, { filename: 'bulletin.pdf', folder: 'Annonces', [OWNER_KEY]: 'someone-else' })).headers.get('location') ?? '';
     const head = await fetch(new URL(location, server.url), { method: 'HEAD', headers: { ...TUS, ...bearer(server.editorToken) } });
     assert.equal(head.status, 200);
-    const shown = new Map((head.headers.get('upload-metadata') ?? '').split(',').map((pair) => pair.split(' ') as [string, string]));
-    assert.deepEqual([...shown.keys()].sort(), ['filename', 'folder']);
-    assert.equal(Buffer.from(shown.get('filename') ?? '', 'base64').toString(), 'bulletin.pdf');
+    const metadataEntries = new Map((head.headers.get('upload-metadata') ?? '').split(',').map((pair) => pair.split(' ') as [string, string]));
+    assert.deepEqual([...metadataEntries.keys()].sort(), ['filename', 'folder']);
+    assert.equal(Buffer.from(metadataEntries.get('filename') ?? '', 'base64').toString(), 'bulletin.pdf');
     await fetch(new URL(location, server.url), { method: 'DELETE', headers: { ...TUS, ...bearer(server.editorToken) } });
   });
 

@@ -8,7 +8,7 @@ import { bodyStream } from '../../src/media/tus-request.js';
 const KIB = 1024;
 
 describe('tus request body stream', () => {
-  it('passes the socket buffers on as they are, then ends', async () => {
+  it('passes socket buffers without copying', async () => {
     const source = new PassThrough();
     const sent = [Buffer.from('première partie, '), Buffer.from('seconde partie')];
     const reader = bodyStream(source).getReader();
@@ -20,7 +20,7 @@ describe('tus request body stream', () => {
     assert.ok(received.every((chunk, index) => chunk === sent[index]), 'the same buffers, not copies');
   });
 
-  it('pauses the source while a megabyte waits unread', async () => {
+  it('pauses the source past 1 MiB', async () => {
     const source = new PassThrough({ highWaterMark: 64 * KIB });
     const reader = bodyStream(source).getReader();
     let written = 0;
@@ -40,7 +40,7 @@ describe('tus request body stream', () => {
     await assert.rejects(reader.read(), /connection reset/);
   });
 
-  it('fails when the source closes before its end', async () => {
+  it('fails on a premature close', async () => {
     const source = new PassThrough();
     const reader = bodyStream(source).getReader();
     source.write(Buffer.from('début'));

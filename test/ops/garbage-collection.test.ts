@@ -16,7 +16,7 @@ import { StagingArea } from '../../src/storage/staging-area.js';
 
 const MIB = 1024 * 1024;
 
-/** A pacer that counts the collections it asks for instead of running them. */
+/** Creates a pacer that counts the collections it requests instead of running them. */
 function countingPacer(): { pacer: UploadGarbagePacer; collections: () => number } {
   let collections = 0;
   const pacer = new UploadGarbagePacer(() => {
@@ -33,7 +33,7 @@ function socketReads(total: number): Readable {
 }
 
 describe('upload garbage pacer', () => {
-  it('collects once per 4 MiB received, across uploads', () => {
+  it('collects every 4 MiB received', () => {
     const { pacer, collections } = countingPacer();
     pacer.received(UPLOAD_BYTES_PER_YOUNG_COLLECTION - 1);
     assert.equal(collections(), 0);

@@ -17,7 +17,7 @@ function spin(ms: number): void {
   while (performance.now() < end);
 }
 
-/** A release with a heap size the test sets, counting the collections it runs. */
+/** Creates a release with a heap size the test sets, counting the collections it runs. */
 function countingRelease(options: { intervalMs?: number; idleChecks?: number } = {}): { release: IdleMemoryRelease; heap: { bytes: number }; collections: () => number } {
   const heap = { bytes: 40 * MIB };
   let collections = 0;
@@ -34,8 +34,8 @@ function countingRelease(options: { intervalMs?: number; idleChecks?: number } =
 }
 
 /**
- * Checks after each of up to ten quiet pauses until a check releases; tells whether one did. On a loaded
- * machine a pause can still count as busy, so one check alone could not tell.
+ * Checks after each of up to ten quiet pauses until a check releases, and returns true if one did. On a
+ * loaded machine a pause can still count as busy, so a single check is not enough.
  */
 async function releasesOnceIdle(release: IdleMemoryRelease): Promise<boolean> {
   for (let attempt = 0; attempt < 10; attempt += 1) {
@@ -46,7 +46,7 @@ async function releasesOnceIdle(release: IdleMemoryRelease): Promise<boolean> {
 }
 
 describe('idle memory release', () => {
-  it("hands V8's free heap back to the system, resident memory included", async () => {
+  it('returns the freed heap to the system', async () => {
     let garbage: object[] | null = [];
     for (let i = 0; i < 600_000; i += 1) garbage.push({ index: i, label: `entry ${i}`, values: [i, i + 1, i + 2] });
     const grown = { heap: v8.getHeapStatistics().total_heap_size, resident: process.memoryUsage.rss() };
@@ -60,7 +60,7 @@ describe('idle memory release', () => {
     assert.ok(after.resident < grown.resident - 30 * MIB, `resident memory went from ${grown.resident} to ${after.resident} bytes`);
   });
 
-  it('collects once idle, then again only after the heap has grown', async () => {
+  it('collects again only after growth', async () => {
     const { release, heap, collections } = countingRelease();
     assert.equal(await releasesOnceIdle(release), true, 'the first idle check releases what start-up left');
     await sleep(300);
@@ -73,7 +73,7 @@ describe('idle memory release', () => {
     assert.equal(collections(), 2);
   });
 
-  it('waits for several idle checks in a row', async () => {
+  it('waits for consecutive idle checks', async () => {
     const { release, collections } = countingRelease({ idleChecks: 3 });
     await sleep(300);
     assert.equal(await release.check(), false, 'one idle check');
@@ -96,7 +96,7 @@ describe('idle memory release', () => {
     assert.equal(collections(), 0);
   });
 
-  it('checks on its own schedule until stopped', async () => {
+  it('checks on schedule until stopped', async () => {
     const { release, heap, collections } = countingRelease({ intervalMs: 200 });
     release.start();
     for (let waited = 0; waited < 5_000 && collections() === 0; waited += 100) await sleep(100);

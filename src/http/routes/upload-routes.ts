@@ -15,7 +15,7 @@ export const RESUMABLE_UPLOADS_PATH = '/api/v1/uploads';
 /**
  * Serves the tus endpoint. Fastify authenticates the request and checks the CSRF token of a session, then
  * hands the raw request to the tus server, which reads the body itself. The content type parser below
- * leaves the stream untouched for it, whatever its type: the tus server answers a wrong one itself.
+ * leaves the stream untouched for it, whatever its type, because the tus server rejects a wrong one itself.
  */
 export async function uploadRoutes(app: FastifyInstance, options: UploadRoutesOptions): Promise<void> {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
