@@ -42,6 +42,11 @@ export class MediaChangeFeed {
   /** The `-shm` file and the header read at the last poll; null when it cannot be read, then every poll is full. */
   private readonly walIndex: { readonly fd: number; readonly current: Buffer; readonly seen: Buffer } | null;
   private lastFullCheck = 0;
+  /** Whether `pollOncePerTurn` has polled in this turn of the event loop; cleared by an immediate. */
+  private polledThisTurn = false;
+  private readonly endTurn = (): void => {
+    this.polledThisTurn = false;
+  };
 
   constructor(
     dataDir: string,
@@ -93,6 +98,23 @@ export class MediaChangeFeed {
       this.sink.clear();
       this.lastSeq = latest;
     }
+  }
+
+  /**
+   * Polls once per turn of the event loop, for requests that the public path answers from its cache. The
+   * requests read in one turn came in before the turn began, so a commit that this turn's poll missed was
+   * not finished when they were sent: they may be answered as before it. The exceptions are a request that
+   * an HTTP/1.1 client pipelines behind another, and a turn with over 1024 sockets ready at once, which
+   * libuv reads in several rounds.
+   *
+   * The check costs a `pread`. Once per request it cost about a tenth of a cached 20 KB response
+   * (docs/benchmarks.md); a busy turn reads a dozen requests or more.
+   */
+  pollOncePerTurn(): void {
+    if (this.polledThisTurn) return;
+    this.poll();
+    this.polledThisTurn = true;
+    setImmediate(this.endTurn);
   }
 
   close(): void {

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 
-import { migrateToLatest, openSqliteDatabase, type Database } from '../../src/db/database.js';
+import { DATABASE_FILE_NAME, migrateToLatest, openSqliteDatabase, type Database } from '../../src/db/database.js';
 import { MediaChangeFeed } from '../../src/serving/media-change-feed.js';
 
 function recordingSink() {
@@ -72,6 +73,30 @@ describe('MediaChangeFeed', () => {
       assert.equal(sink.invalidated.length, round, `change ${round} is seen by the poll that follows it`);
     }
     feed.close();
+  });
+
+  it('checks once per turn of the event loop for requests', async () => {
+    const sink = recordingSink();
+    const feed = new MediaChangeFeed(dataDir, sink);
+    // A connection of its own, whose commits finish before the next statement, with no await between.
+    const other = new SqliteDatabase(path.join(dataDir, DATABASE_FILE_NAME));
+    const rename = other.prepare("update media set name = ? where id = 'media-0000000000000a'");
+    try {
+      feed.pollOncePerTurn();
+      rename.run('same-turn.pdf');
+      feed.pollOncePerTurn();
+      assert.deepEqual(sink.invalidated, [], 'a commit within the turn waits for the next turn');
+      feed.poll();
+      assert.equal(sink.invalidated.length, 1, 'a full poll sees it at once');
+
+      await new Promise((resolve) => setImmediate(resolve));
+      rename.run('next-turn.pdf');
+      feed.pollOncePerTurn();
+      assert.equal(sink.invalidated.length, 2, 'the first check of the next turn sees the commit before it');
+    } finally {
+      other.close();
+      feed.close();
+    }
   });
 
   it('still works on a database that is not in WAL mode', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import pino from 'pino';
@@ -37,6 +38,17 @@ async function waitUntilCached(server: RunningServer, mediaId: string): Promise<
   }
   assert.equal(server.vitrail.publicPath.isCached(mediaId), true, `media ${mediaId} is cached`);
   await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** A GET through node:http, which sends header names as given, in their letter case, and repeats array values. */
+function getWithRawHeaders(url: string, headers: http.OutgoingHttpHeaders): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response));
+    });
+    request.on('error', reject);
+  });
 }
 
 const CONDITIONS: readonly { readonly label: string; readonly method: 'GET' | 'HEAD'; readonly headers: (etag: string) => Record<string, string> }[] = [
@@ -131,6 +143,26 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
 
       const read = await fetch(`${server.url}/api/v1/media/${media.id}`, { headers: bearer(server.editorToken) });
       assert.equal(((await read.json()) as { recentFetches: number }).recentFetches, 3);
+    });
+
+    it('reads the headers of a hit in any letter case', async () => {
+      const media = await uploadPdf(server, 'annonces.pdf', 900);
+      await (await fetch(media.url)).arrayBuffer();
+      await waitUntilCached(server.server, media.id);
+
+      const given = await getWithRawHeaders(media.url, { 'X-Request-ID': 'mailing-7.abc' });
+      assert.equal(given.headers['x-request-id'], 'mailing-7.abc');
+      // node:http joins a repeated header with ", ", which no accepted request id contains.
+      const repeated = await getWithRawHeaders(media.url, { 'x-request-id': ['mailing-7', 'mailing-8'] });
+      assert.match(String(repeated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+      const conditional = await getWithRawHeaders(media.url, { 'IF-NONE-MATCH': String(given.headers.etag) });
+      assert.equal(conditional.statusCode, 304);
+      // Credentials send the request to the route, which does not count an editor's fetch.
+      const editor = await getWithRawHeaders(media.url, { AUTHORIZATION: `Bearer ${server.editorToken}` });
+      assert.equal(editor.statusCode, 200);
+
+      const read = await fetch(`${server.url}/api/v1/media/${media.id}`, { headers: bearer(server.editorToken) });
+      assert.equal(((await read.json()) as { recentFetches: number }).recentFetches, 4, 'the route, then three anonymous hits');
     });
 
     it('counts cache hits in the metrics', async () => {
