@@ -48,6 +48,11 @@ export interface RememberOptions {
   readonly extraFields?: readonly string[];
 }
 
+/** An entry as the cache keeps it: with whether it was served since it last reached the end of the queue. */
+interface CacheSlot extends CachedMedia {
+  usedSinceQueued: boolean;
+}
+
 /** Value of the change counter when a lookup started; a result is cached only if no change came since. */
 export type CacheTicket = number;
 
@@ -60,16 +65,20 @@ export interface PublicMediaCacheOptions {
 
 /**
  * The public path's memory: what anyone may be served at a public URL, so a hot media needs no database
- * query, and small bodies kept in memory within a byte budget, least recently used first out. A media's
- * plain URL is found by its id, and a variant's (a resize in the query, Mosaico's image endpoint) by the
+ * query, and small bodies kept in memory within a byte budget, the least used first out. A media's plain
+ * URL is found by its id, and a variant's (a resize in the query, Mosaico's image endpoint) by the
  * request URL. Every entry of a media goes when the media changes.
+ *
+ * Eviction gives a second chance rather than keeping an exact order: a hit only marks its entry, and the
+ * oldest entry, if marked, goes to the end of the queue unmarked instead of out. Moving every hit to the
+ * end cost a Map delete and insert per response, whose leftover slots made V8 rebuild the table.
  *
  * Only media readable anonymously are cached. Exactness rests on `invalidate`, which every change of a
  * media must reach before its response is sent (rename, visibility, trash, restore, replace, delete),
  * and on the change counter: a lookup that began before an invalidation never fills the cache.
  */
 export class PublicMediaCache {
-  private readonly entries = new Map<string, CachedMedia>();
+  private readonly entries = new Map<string, CacheSlot>();
   /** The keys of each media's entries, so that a change drops its variants too. */
   private readonly keysOfMedia = new Map<string, Set<string>>();
   private bodyBytes = 0;
@@ -98,10 +107,7 @@ export class PublicMediaCache {
 
   get(key: string): CachedMedia | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    // Map keeps insertion order, so moving a hit to the end makes the first entry the least recently used.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    if (entry !== undefined && !entry.usedSinceQueued) entry.usedSinceQueued = true;
     return entry;
   }
 
@@ -115,7 +121,7 @@ export class PublicMediaCache {
     this.drop(key);
     const extraFields = options.extraFields ?? [];
     const plan = (method: 'GET' | 'HEAD') => prepareResponse(planResponse(served.representation, { method }), extraFields);
-    const entry: CachedMedia = {
+    const entry: CacheSlot = {
       ...served,
       key,
       countsFetch: options.countsFetch ?? true,
@@ -124,12 +130,15 @@ export class PublicMediaCache {
       plainGet: plan('GET'),
       plainHead: plan('HEAD'),
       body: null,
+      usedSinceQueued: false,
     };
     this.entries.set(key, entry);
     let keys = this.keysOfMedia.get(served.mediaId);
     if (keys === undefined) this.keysOfMedia.set(served.mediaId, (keys = new Set()));
     keys.add(key);
-    while (this.entries.size > this.options.maxEntries) this.evictOldest();
+    while (this.entries.size > this.options.maxEntries) {
+      if (!this.evictOldest(key)) break;
+    }
     return entry;
   }
 
@@ -142,7 +151,9 @@ export class PublicMediaCache {
   storeBody(entry: CachedMedia, body: Buffer): void {
     if (this.entries.get(entry.key) !== entry || entry.body !== null) return;
     if (body.length !== entry.representation.size || body.length > this.maxBodyBytes) return;
-    while (this.bodyBytes + body.length > this.options.memoryBytes && this.entries.size > 0) this.evictOldest();
+    while (this.bodyBytes + body.length > this.options.memoryBytes) {
+      if (!this.evictOldest(entry.key)) break;
+    }
     if (this.entries.get(entry.key) !== entry) return;
     entry.body = body;
     this.bodyBytes += body.length;
@@ -162,9 +173,22 @@ export class PublicMediaCache {
     this.bodyBytes = 0;
   }
 
-  private evictOldest(): void {
-    const oldest = this.entries.keys().next();
-    if (oldest.done !== true) this.drop(oldest.value);
+  /**
+   * Drops the oldest entry not served since it was queued, other than `keep`, the one being added; the
+   * served ones it passes go to the end, unmarked. Returns false when only `keep` is left.
+   */
+  private evictOldest(keep: string): boolean {
+    for (const [key, entry] of this.entries) {
+      if (key === keep) continue;
+      if (!entry.usedSinceQueued) {
+        this.drop(key);
+        return true;
+      }
+      entry.usedSinceQueued = false;
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return false;
   }
 
   private drop(key: string): void {

@@ -49,6 +49,29 @@ describe('PublicMediaCache', () => {
     assert.ok(cache.get('m5')?.body);
   });
 
+  it('gives an entry served since it was queued a second chance', () => {
+    const cache = new PublicMediaCache({ memoryBytes: 400, maxEntries: 10 });
+    const store = (id: string) => {
+      const entry = cache.remember(served(id, 100), cache.ticket());
+      assert.ok(entry !== null);
+      cache.storeBody(entry, Buffer.alloc(100));
+    };
+    for (const id of ['m1', 'm2', 'm3', 'm4']) store(id);
+    assert.ok(cache.get('m1'), 'm1 is served');
+    store('m5');
+    assert.ok(cache.peek('m1'), 'the served entry stays');
+    assert.equal(cache.peek('m2'), undefined, 'the oldest entry not served goes');
+    store('m6');
+    assert.equal(cache.peek('m3'), undefined, 'the served entry went to the end of the queue');
+    assert.ok(cache.peek('m1'));
+    for (const id of ['m1', 'm4', 'm5', 'm6']) assert.ok(cache.get(id));
+    store('m7');
+    assert.equal(cache.cachedBodyBytes, 400);
+    // The queue is m4, m5, m1 (sent to the end when m5 came), m6, then m7, which is being added.
+    assert.equal(cache.peek('m4'), undefined, 'when every entry was served, the first in the queue goes after all');
+    assert.ok(cache.peek('m7')?.body, 'the entry being added stays');
+  });
+
   it('refuses a body too large or for a stale entry', () => {
     const cache = new PublicMediaCache({ memoryBytes: 400, maxEntries: 10 });
     const large = cache.remember(served('large', 101), cache.ticket());
