@@ -10,7 +10,7 @@ type FastifyHandler = (request: http.IncomingMessage, response: http.ServerRespo
 /**
  * Fastify's `serverFactory`: the node:http server that lets the public path answer cache hits before Fastify
  * routes anything. Fastify skips its own timeout settings when given a factory (fastify 5, lib/server.js),
- * so this applies them the same way: keep-alive, request and connection timeouts, requests per socket.
+ * so this applies them: request and connection timeouts, requests per socket, and keep-alive (see below).
  * With Fastify's `https` option (VITRAIL_TLS_CERT and VITRAIL_TLS_KEY) the server speaks HTTPS.
  */
 export function createPublicServer(handler: FastifyHandler, options: FastifyServerOptions, publicPath: PublicPath): http.Server {
@@ -19,9 +19,16 @@ export function createPublicServer(handler: FastifyHandler, options: FastifyServ
   };
   const { http: httpOptions, https: httpsOptions } = options as { http?: http.ServerOptions; https?: https.ServerOptions };
   const server = httpsOptions === undefined ? http.createServer(httpOptions ?? {}, listener) : https.createServer(httpsOptions, listener);
-  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
   if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
-  if (options.connectionTimeout !== undefined) server.setTimeout(options.connectionTimeout);
+  if (options.connectionTimeout !== undefined && options.connectionTimeout > 0) {
+    server.setTimeout(options.connectionTimeout);
+    // The idle timeout also closes a kept-alive connection left silent between requests. node:http arms it
+    // once per connection and pushes it back on every read and write, where a keep-alive timeout would take
+    // a new timer on every response, and hand the idle timeout a new one on every request.
+    server.keepAliveTimeout = 0;
+  } else if (options.keepAliveTimeout !== undefined) {
+    server.keepAliveTimeout = options.keepAliveTimeout;
+  }
   if (options.maxRequestsPerSocket !== undefined && options.maxRequestsPerSocket !== null && options.maxRequestsPerSocket > 0) {
     server.maxRequestsPerSocket = options.maxRequestsPerSocket;
   }

@@ -49,6 +49,16 @@ describe('slow and abusive clients', () => {
     }
   });
 
+  it('closes a kept-alive connection left silent after its answers', async () => {
+    const path = new URL(mediaUrl).pathname;
+    const request = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    const kept = openStalled(port, request + request);
+    await kept.connected;
+    const elapsed = await kept.closed;
+    assert.ok(elapsed >= IDLE_TIMEOUT_MS * 0.9, `the connection closed after ${elapsed} ms, before the idle timeout`);
+    assert.ok(elapsed < IDLE_TIMEOUT_MS * 4, `a silent kept-alive connection stayed open ${elapsed} ms`);
+  });
+
   it('rejects oversized headers early with 431', async () => {
     const response = await fetch(mediaUrl, { headers: { 'x-padding': 'a'.repeat(20_000) } });
     assert.equal(response.status, 431);
