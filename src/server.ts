@@ -7,6 +7,7 @@ import { maskEmail } from './logging/logger.js';
 import { findPublicUrlWarnings } from './config/public-url-warnings.js';
 import { startMetricsListener } from './ops/http-metrics.js';
 import { IdleMemoryRelease } from './ops/idle-memory-release.js';
+import { holdNextTickShape } from './ops/next-tick-shape.js';
 import { createMaintenanceScheduler } from './ops/maintenance-tasks.js';
 import type { MaintenanceScheduler } from './ops/maintenance.js';
 import { systemClock } from './time/clock.js';
@@ -53,6 +54,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
     const metricsListen = settings.ops.metrics.enabled ? settings.ops.metrics.listen : null;
     const metricsListener = metricsListen === null ? null : await startMetricsListener(vitrail.metrics, metricsListen.host, metricsListen.port);
     if (metricsListener !== null) logger.info({ address: metricsListener.address }, 'metrics listening');
+    holdNextTickShape();
     const idleMemory = new IdleMemoryRelease({ logger });
     idleMemory.start();
 
