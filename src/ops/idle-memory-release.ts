@@ -47,8 +47,8 @@ export interface IdleMemoryReleaseOptions {
  * Holding V8's young generation small from the start also kept idle memory low, but it made V8 run a full
  * collection every few dozen MiB of a large upload.
  *
- * NOTE: a release also leaves the young generation small, and a burst of small responses does not grow it
- * back: a cached 20 KB response then cost 25 to 32 µs of CPU, against 15 to 18 µs on a fresh server.
+ * A full collection on an idle server also dropped the shape of Node's nextTick queue entries, which made
+ * every later request slower; `holdNextTickShape` in next-tick-shape.ts keeps it.
  */
 export class IdleMemoryRelease {
   private timer: NodeJS.Timeout | null = null;
