@@ -47,8 +47,8 @@ export interface IdleMemoryReleaseOptions {
  * Holding V8's young generation small from the start also kept idle memory low, but it made V8 run a full
  * collection every few dozen MiB of a large upload.
  *
- * A full collection on an idle server also dropped the shape of Node's nextTick queue entries, which made
- * every later request slower; `holdNextTickShape` in next-tick-shape.ts keeps it.
+ * A full collection on an idle server also dropped the shape of Node's nextTick queue entries, so every
+ * later request was slower. `holdNextTickShape` in next-tick-shape.ts keeps that shape.
  */
 export class IdleMemoryRelease {
   private timer: NodeJS.Timeout | null = null;

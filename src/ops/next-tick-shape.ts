@@ -1,6 +1,6 @@
 import { executionAsyncResource } from 'node:async_hooks';
 
-let held: object | null = null;
+let heldEntry: object | null = null;
 
 /**
  * Keeps one entry of Node's nextTick queue alive for the life of the process, so that V8 keeps the shape of
@@ -11,19 +11,20 @@ let held: object | null = null;
  * is alive. That is the case whenever one runs on an idle server: V8's memory reducer runs one some 20 s
  * after the last request, and the idle memory release one after 10 s. Afterwards, in Vitrail's process (not
  * in a bare node:http server), every entry took V8's runtime path instead of its optimized code. A cached
- * 20 KB response sends five of them; `perf` put 1.2 to 1.5 µs of each response in that path, and one
- * process served 25,000 to 29,000 of them a second instead of 31,000 to 40,000 (docs/benchmarks.md).
+ * 20 KB response queues five entries, and `perf` put 1.2 to 1.5 µs of each response in that path. One
+ * process then served 22,600 to 26,400 such responses a second, and 31,500 to 34,100 with an entry held
+ * (docs/benchmarks.md).
  *
  * A nextTick callback runs with its entry as the execution's async resource, which is how it is reached.
  */
 export function holdNextTickShape(): void {
-  if (held !== null) return;
+  if (heldEntry !== null) return;
   process.nextTick(() => {
-    held = executionAsyncResource();
+    heldEntry = executionAsyncResource();
   });
 }
 
 /** The entry held, once the callback has run; for tests. */
 export function heldNextTickEntry(): object | null {
-  return held;
+  return heldEntry;
 }

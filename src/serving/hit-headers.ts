@@ -1,7 +1,7 @@
 import { REQUEST_ID_HEADER } from '../http/request-ids.js';
 import { CONDITION_HEADERS } from './request-conditions.js';
 
-/** What a cache hit needs to know of the request headers. */
+/** The request headers that a cache hit depends on. */
 export interface HitHeaders {
   /** Authorization is present: the route checks the credentials, and the fetch is not anonymous. */
   readonly credentials: boolean;

@@ -101,14 +101,15 @@ export class MediaChangeFeed {
   }
 
   /**
-   * Polls once per turn of the event loop, for requests that the public path answers from its cache. The
+   * Polls once per turn of the event loop, for requests that the public path serves from its cache. The
    * requests read in one turn came in before the turn began, so a commit that this turn's poll missed was
-   * not finished when they were sent: they may be answered as before it. The exceptions are a request that
-   * an HTTP/1.1 client pipelines behind another, and a turn with over 1024 sockets ready at once, which
-   * libuv reads in several rounds.
+   * not finished when they were sent, and a response from before it is still correct for them.
+   *
+   * NOTE: two cases escape that: a request that an HTTP/1.1 client pipelines behind another, and a turn
+   * with over 1024 sockets ready at once, which libuv reads in several rounds.
    *
    * The check costs a `pread`. Once per request it cost about a tenth of a cached 20 KB response
-   * (docs/benchmarks.md); a busy turn reads a dozen requests or more.
+   * (docs/benchmarks.md). Under load, `strace` counted about 18 requests per turn.
    */
   pollOncePerTurn(): void {
     if (this.polledThisTurn) return;

@@ -174,8 +174,8 @@ export class PublicMediaCache {
   }
 
   /**
-   * Drops the oldest entry not served since it was queued, other than `keep`, the one being added; the
-   * served ones it passes go to the end, unmarked. Returns false when only `keep` is left.
+   * Drops the oldest entry not served since it was queued, other than `keep`, the one being added. The
+   * served entries it passes go to the end of the queue, unmarked. Returns false when only `keep` is left.
    */
   private evictOldest(keep: string): boolean {
     for (const [key, entry] of this.entries) {

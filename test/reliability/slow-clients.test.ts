@@ -49,12 +49,12 @@ describe('slow and abusive clients', () => {
     }
   });
 
-  it('closes a kept-alive connection left silent after its answers', async () => {
+  it('closes a silent kept-alive connection', async () => {
     const path = new URL(mediaUrl).pathname;
     const request = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
-    const kept = openStalled(port, request + request);
-    await kept.connected;
-    const elapsed = await kept.closed;
+    const connection = openStalled(port, request + request);
+    await connection.connected;
+    const elapsed = await connection.closed;
     assert.ok(elapsed >= IDLE_TIMEOUT_MS * 0.9, `the connection closed after ${elapsed} ms, before the idle timeout`);
     assert.ok(elapsed < IDLE_TIMEOUT_MS * 4, `a silent kept-alive connection stayed open ${elapsed} ms`);
   });

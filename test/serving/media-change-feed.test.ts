@@ -75,7 +75,7 @@ describe('MediaChangeFeed', () => {
     feed.close();
   });
 
-  it('checks once per turn of the event loop for requests', async () => {
+  it('checks once per loop turn', async () => {
     const sink = recordingSink();
     const feed = new MediaChangeFeed(dataDir, sink);
     // A connection of its own, whose commits finish before the next statement, with no await between.

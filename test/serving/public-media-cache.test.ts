@@ -49,7 +49,7 @@ describe('PublicMediaCache', () => {
     assert.ok(cache.get('m5')?.body);
   });
 
-  it('gives an entry served since it was queued a second chance', () => {
+  it('gives served entries a second chance', () => {
     const cache = new PublicMediaCache({ memoryBytes: 400, maxEntries: 10 });
     const store = (id: string) => {
       const entry = cache.remember(served(id, 100), cache.ticket());

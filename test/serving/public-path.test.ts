@@ -40,7 +40,7 @@ async function waitUntilCached(server: RunningServer, mediaId: string): Promise<
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-/** A GET through node:http, which sends header names as given, in their letter case, and repeats array values. */
+/** Sends a GET through node:http, which keeps the letter case of header names and repeats array values. */
 function getWithRawHeaders(url: string, headers: http.OutgoingHttpHeaders): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = http.get(url, { headers }, (response) => {
@@ -145,17 +145,17 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
       assert.equal(((await read.json()) as { recentFetches: number }).recentFetches, 3);
     });
 
-    it('reads the headers of a hit in any letter case', async () => {
+    it('reads hit headers in any case', async () => {
       const media = await uploadPdf(server, 'annonces.pdf', 900);
       await (await fetch(media.url)).arrayBuffer();
       await waitUntilCached(server.server, media.id);
 
-      const given = await getWithRawHeaders(media.url, { 'X-Request-ID': 'mailing-7.abc' });
-      assert.equal(given.headers['x-request-id'], 'mailing-7.abc');
+      const withId = await getWithRawHeaders(media.url, { 'X-Request-ID': 'mailing-7.abc' });
+      assert.equal(withId.headers['x-request-id'], 'mailing-7.abc');
       // node:http joins a repeated header with ", ", which no accepted request id contains.
       const repeated = await getWithRawHeaders(media.url, { 'x-request-id': ['mailing-7', 'mailing-8'] });
       assert.match(String(repeated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
-      const conditional = await getWithRawHeaders(media.url, { 'IF-NONE-MATCH': String(given.headers.etag) });
+      const conditional = await getWithRawHeaders(media.url, { 'IF-NONE-MATCH': String(withId.headers.etag) });
       assert.equal(conditional.statusCode, 304);
       // Credentials send the request to the route, which does not count an editor's fetch.
       const editor = await getWithRawHeaders(media.url, { AUTHORIZATION: `Bearer ${server.editorToken}` });
