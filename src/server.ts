@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import type { Settings } from './config/settings.js';
 import { buildApp } from './http/app.js';
+import { listenOrExplain } from './http/listen-failure.js';
 import { maskEmail } from './logging/logger.js';
 import { findPublicUrlWarnings } from './config/public-url-warnings.js';
 import { startMetricsListener } from './ops/http-metrics.js';
@@ -41,25 +42,32 @@ export interface RunningServer {
  */
 export async function startServer(settings: Settings, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const vitrail = await openVitrail(settings, logger, options);
+  let app: FastifyInstance | null = null;
   try {
     if (options.runStartupTasks !== false) await runStartupTasks(vitrail);
 
-    const app = await buildApp(vitrail);
-    const address = await app.listen({ host: settings.host, port: settings.port });
+    const built = await buildApp(vitrail);
+    app = built;
+    const address = await listenOrExplain(() => built.listen({ host: settings.host, port: settings.port }), {
+      host: settings.host,
+      port: settings.port,
+      hostSetting: 'VITRAIL_HOST',
+      portSetting: 'VITRAIL_PORT',
+    });
     if (settings.port === 0 && !settings.publicUrlIsSet) vitrail.links.useListeningAddress(address);
     for (const warning of findPublicUrlWarnings(vitrail.links.base)) logger.warn({ publicUrl: vitrail.links.base }, warning);
     logger.info({ address, publicUrl: vitrail.links.base, dataDir: settings.dataDir }, 'Vitrail started');
-    const maintenance = createMaintenanceScheduler(vitrail, options.clock ?? systemClock);
-    if (settings.ops.maintenance) maintenance.start();
     const metricsListen = settings.ops.metrics.enabled ? settings.ops.metrics.listen : null;
     const metricsListener = metricsListen === null ? null : await startMetricsListener(vitrail.metrics, metricsListen.host, metricsListen.port);
     if (metricsListener !== null) logger.info({ address: metricsListener.address }, 'metrics listening');
+    const maintenance = createMaintenanceScheduler(vitrail, options.clock ?? systemClock);
+    if (settings.ops.maintenance) maintenance.start();
     holdNextTickShape();
     const idleMemory = new IdleMemoryRelease({ logger });
     idleMemory.start();
 
     return {
-      app,
+      app: built,
       vitrail,
       address,
       maintenance,
@@ -68,12 +76,14 @@ export async function startServer(settings: Settings, logger: Logger, options: S
         idleMemory.stop();
         await maintenance.stop();
         await metricsListener?.close();
-        await app.close();
+        await built.close();
         await vitrail.close();
         logger.info('Vitrail stopped');
       },
     };
   } catch (error) {
+    // A listener left open would keep the process alive after the CLI has reported the failure.
+    await app?.close();
     await vitrail.close();
     throw error;
   }
@@ -85,6 +95,7 @@ export async function startServer(settings: Settings, logger: Logger, options: S
  */
 export async function prepareDataDirectory(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<void> {
   const vitrail = await openVitrail(settings, logger, options);
+  let app: FastifyInstance | null = null;
   try {
     await runStartupTasks(vitrail);
   } finally {

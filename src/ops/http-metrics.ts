@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { listenOrExplain } from '../http/listen-failure.js';
 import type { VitrailMetrics } from './metrics.js';
 
 /** Label of requests that matched no route, so scanners cannot create a series per URL. */
@@ -27,6 +28,11 @@ export async function metricsRoutes(app: FastifyInstance, options: { readonly me
 export async function startMetricsListener(metrics: VitrailMetrics, host: string, port: number): Promise<{ address: string; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   await app.register(metricsRoutes, { metrics });
-  const address = await app.listen({ host, port });
-  return { address, close: () => app.close() };
+  try {
+    const address = await listenOrExplain(() => app.listen({ host, port }), { host, port, hostSetting: 'VITRAIL_METRICS_HOST', portSetting: 'VITRAIL_METRICS_PORT' });
+    return { address, close: () => app.close() };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 }

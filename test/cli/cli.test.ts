@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -183,6 +184,23 @@ describe('vitrail serve', () => {
       assert.equal(await exit, 0);
       assert.match(output, /Vitrail stopped/);
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('explains a port already in use', async () => {
+    const occupant = net.createServer();
+    await new Promise<void>((resolve) => occupant.listen(0, '127.0.0.1', resolve));
+    const port = (occupant.address() as net.AddressInfo).port;
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-serve-'));
+    try {
+      const result = await vitrail(['serve'], { VITRAIL_DATA_DIR: dataDir, VITRAIL_HOST: '127.0.0.1', VITRAIL_PORT: String(port) });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: another program already uses this port`));
+      assert.match(result.stderr, /set VITRAIL_PORT to a free port/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      occupant.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,6 +88,40 @@ describe('metrics settings', () => {
     }
   });
 });
+
+describe('metrics port already in use', () => {
+  it('names the metrics port setting and frees the main port', async () => {
+    const occupant = net.createServer();
+    await new Promise<void>((resolve) => occupant.listen(0, '127.0.0.1', resolve));
+    const metricsPort = (occupant.address() as net.AddressInfo).port;
+    const mainPort = await freePort();
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-metrics-port-'));
+    try {
+      const env = { VITRAIL_DATA_DIR: dataDir, VITRAIL_PORT: String(mainPort), VITRAIL_METRICS_PORT: String(metricsPort) };
+      await assert.rejects(startTestServer(env), (error: Error) => {
+        assert.match(error.message, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${metricsPort}: another program`));
+        assert.match(error.message, /VITRAIL_METRICS_PORT/);
+        return true;
+      });
+      // The main listener, opened first, was closed on the way out.
+      const reuse = net.createServer();
+      await new Promise<void>((resolve, reject) => reuse.once('error', reject).listen(mainPort, '127.0.0.1', resolve));
+      reuse.close();
+    } finally {
+      occupant.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Finds a port free on 127.0.0.1 at this moment. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 describe('HTTPS with a self-signed certificate', () => {
   let workDir: string;
