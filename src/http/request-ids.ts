@@ -7,11 +7,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function createRequestId(request: IncomingMessage): string {
-  return requestIdFor(request.headers[REQUEST_ID_HEADER]);
-}
-
-/** The id of a request whose X-Request-Id header has this value, as node:http joins a repeated one. */
-export function requestIdFor(incoming: string | string[] | undefined): string {
+  const incoming = request.headers[REQUEST_ID_HEADER];
   if (typeof incoming === 'string' && ACCEPTED_REQUEST_ID.test(incoming)) return incoming;
   return randomUUID();
 }

@@ -5,14 +5,13 @@ import type { Logger } from 'pino';
 
 import { accessPolicy } from '../auth/access-policy.js';
 import type { MediaRow } from '../db/schema.js';
-import { requestIdFor } from '../http/request-ids.js';
+import { createRequestId } from '../http/request-ids.js';
 import { isMediaId } from '../media/media-ids.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MediaChangeFeed } from './media-change-feed.js';
 import { PublicMediaCache, prepareResponse, type CacheTicket, type CachedMedia, type PreparedResponse, type ServedMedia } from './public-media-cache.js';
 import { describeContent, publicContentOf, type ServedContent } from './served-content.js';
-import { readHitHeaders } from './hit-headers.js';
-import { readRequestConditions } from './request-conditions.js';
+import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 
 /** Counts the requests the public path serves, as Fastify's onResponse hook does for routed requests. */
@@ -115,24 +114,24 @@ export class PublicPath {
   /** Serves the request if it is a cache hit; returns false, having written nothing, otherwise. */
   tryServe(request: IncomingMessage, response: ServerResponse, fallback: FallbackHandler): boolean {
     if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
-    const headers = readHitHeaders(request.rawHeaders);
+    const headers = request.headers;
     // Credentials could change the answer and must be checked, and only anonymous fetches are counted.
-    if (headers.credentials || request.url === undefined) return false;
+    if (headers.authorization !== undefined || request.url === undefined) return false;
     const key = cacheKeyOf(request.url);
     if (key === null) return false;
     this.deps.feed?.pollOncePerTurn();
     const entry = this.deps.cache.get(key);
-    if (entry === undefined || (entry.dependsOnOrigin && headers.origin)) return false;
+    if (entry === undefined || (entry.dependsOnOrigin && headers.origin !== undefined)) return false;
 
     const logged = this.deps.logger.isLevelEnabled('info');
     const startedAt = logged ? performance.now() : 0;
-    const requestId = requestIdFor(headers.requestId);
+    const requestId = createRequestId(request);
     if (entry.countsFetch) this.deps.fetches.record(entry.mediaId);
-    const prepared = !headers.conditional
+    const prepared = hasNoConditions(headers)
       ? request.method === 'HEAD'
         ? entry.plainHead
         : entry.plainGet
-      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, request.headers)), entry.extraFields);
+      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, headers)), entry.extraFields);
     const plan = prepared.plan;
 
     if (plan.body === null || entry.body !== null) {

@@ -2,8 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 import type { RequestConditions } from './response-plan.js';
 
-/** The request headers, lower-cased, that make a GET or HEAD conditional or partial. */
-export const CONDITION_HEADERS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'range', 'if-range'] as const;
+const CONDITION_HEADERS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'range', 'if-range'] as const;
 
 /** Reads the headers that decide the response to a GET or HEAD; repeated headers are joined with commas. */
 export function readRequestConditions(method: string, headers: IncomingHttpHeaders): RequestConditions {
@@ -20,4 +19,10 @@ export function readRequestConditions(method: string, headers: IncomingHttpHeade
     range: header('range'),
     ifRange: header('if-range'),
   };
+}
+
+/** Whether a request carries none of those headers, so the plain response planned once applies. */
+export function hasNoConditions(headers: IncomingHttpHeaders): boolean {
+  for (const name of CONDITION_HEADERS) if (headers[name] !== undefined) return false;
+  return true;
 }
