@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+
 import { Command, CommanderError } from 'commander';
 
 import { SettingsError } from '../config/settings.js';
@@ -35,6 +37,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = reportFailure(error);
+  // A worker's channel to the primary process would keep it running, and the primary acts on its exit.
+  if (cluster.isWorker) process.exit();
 }
 
 function reportFailure(error: unknown): number {

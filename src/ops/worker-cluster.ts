@@ -7,6 +7,11 @@ import { prepareDataDirectory } from '../server.js';
 
 /** Pause before replacing a worker that died, so a worker failing at start does not spin the CPU. */
 const RESTART_DELAY_MS = 1000;
+/**
+ * Failed starts per worker, in a row and with no worker listening, after which the primary gives up: a
+ * port already in use or a host of another machine fails every worker the same way.
+ */
+const FAILED_STARTS_PER_WORKER = 2;
 
 /**
  * Runs the primary process of `vitrail serve` with VITRAIL_WORKERS above 1: prepares the data directory
@@ -19,29 +24,45 @@ export async function runWorkerCluster(settings: Settings, logger: Logger): Prom
 
   let stopping = false;
   const fork = (): Worker => cluster.fork();
+  // Workers that are listening, by id, and workers in a row that exited before they listened.
+  const listening = new Set<number>();
+  let failedStarts = 0;
+  cluster.on('listening', (worker) => {
+    listening.add(worker.id);
+    failedStarts = 0;
+  });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    if (!listening.delete(worker.id)) failedStarts += 1;
+    if (listening.size === 0 && failedStarts >= settings.workers * FAILED_STARTS_PER_WORKER) {
+      logger.error({ failedStarts, code, signal }, 'server workers exited before listening (see the error above); stopping');
+      stop({ reason: 'workers failed to start' }, 1);
+      return;
+    }
     logger.error({ workerPid: worker.process.pid, code, signal }, 'server worker exited; starting another');
-    setTimeout(fork, RESTART_DELAY_MS).unref();
+    // Not unref'd: with every worker gone, this timer is what keeps the primary running until the next fork.
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, RESTART_DELAY_MS);
   });
   for (let index = 0; index < settings.workers; index += 1) fork();
   logger.info({ workers: settings.workers }, 'started server workers');
 
-  const stop = (signal: NodeJS.Signals) => {
+  function stop(cause: { signal: NodeJS.Signals } | { reason: string }, exitCode = 0): void {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping server workers');
+    logger.info(cause, 'stopping server workers');
     const running = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     let left = running.length;
-    if (left === 0) process.exit(0);
+    if (left === 0) process.exit(exitCode);
     for (const worker of running) {
       worker.once('exit', () => {
         left -= 1;
-        if (left === 0) process.exit(0);
+        if (left === 0) process.exit(exitCode);
       });
       worker.process.kill('SIGTERM');
     }
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  }
+  process.on('SIGTERM', (signal) => stop({ signal }));
+  process.on('SIGINT', (signal) => stop({ signal }));
 }
