@@ -114,7 +114,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const timeout = (name: string, fallback: number) =>
     read(name, fallback, (raw) => parseInteger(raw, 100, 86_400_000, `a duration in milliseconds, from 100 to 86400000 (default ${fallback})`));
   const headersTimeoutMs = timeout('VITRAIL_HEADERS_TIMEOUT_MS', 20_000);
-  const idleTimeoutMs = timeout('VITRAIL_IDLE_TIMEOUT_MS', 60_000);
+  // Longer than the 60 s for which nginx keeps an idle upstream connection (its upstream keepalive_timeout),
+  // so that the proxy closes it first and never sends a request on a connection Vitrail is closing.
+  const idleTimeoutMs = timeout('VITRAIL_IDLE_TIMEOUT_MS', 72_000);
   const requestTimeoutMs = timeout('VITRAIL_REQUEST_TIMEOUT_MS', 3_600_000);
   const allowedTypes = read<readonly string[]>('VITRAIL_ALLOWED_TYPES', DEFAULT_ALLOWED_TYPES, parseAllowedTypes);
   const trashRetentionDays = read('VITRAIL_TRASH_RETENTION_DAYS', DEFAULT_TRASH_RETENTION_DAYS, (raw) =>
