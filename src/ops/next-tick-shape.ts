@@ -24,7 +24,7 @@ export function holdNextTickShape(): void {
   });
 }
 
-/** The entry held, once the callback has run; for tests. */
+/** Returns the entry held once the callback has run, for tests. */
 export function heldNextTickEntry(): object | null {
   return heldEntry;
 }

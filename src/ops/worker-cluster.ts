@@ -8,8 +8,8 @@ import { prepareDataDirectory } from '../server.js';
 /** Pause before replacing a worker that died, so a worker failing at start does not spin the CPU. */
 const RESTART_DELAY_MS = 1000;
 /**
- * Failed starts per worker, in a row and with no worker listening, after which the primary gives up: a
- * port already in use or a host of another machine fails every worker the same way.
+ * Failed starts per worker, in a row with no worker listening, after which the primary gives up. A port
+ * already in use fails every worker the same way, so restarting them forever would only repeat the error.
  */
 const FAILED_STARTS_PER_WORKER = 2;
 

@@ -42,7 +42,7 @@ export class MediaChangeFeed {
   /** The `-shm` file and the header read at the last poll; null when it cannot be read, then every poll is full. */
   private readonly walIndex: { readonly fd: number; readonly current: Buffer; readonly seen: Buffer } | null;
   private lastFullCheck = 0;
-  /** Whether `pollOncePerTurn` has polled in this turn of the event loop; cleared by an immediate. */
+  /** Whether `pollOncePerTurn` has polled in this turn of the event loop. An immediate clears it. */
   private polledThisTurn = false;
   private readonly endTurn = (): void => {
     this.polledThisTurn = false;

@@ -22,10 +22,8 @@ export function createPublicServer(handler: FastifyHandler, options: FastifyServ
   if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
   if (options.connectionTimeout !== undefined && options.connectionTimeout > 0) {
     server.setTimeout(options.connectionTimeout);
-    // The idle timeout also closes a kept-alive connection left silent between requests, after 72 s by
-    // default as Fastify's keep-alive timeout did. node:http arms it once per connection and pushes it back
-    // on every read and write, where a keep-alive timeout would take a new timer on every response, and
-    // hand the idle timeout a new one on every request.
+    // The idle timeout also closes kept-alive connections. node:http arms it once per connection, whereas a
+    // keep-alive timeout takes two new timers per request: one after the response, one at the next request.
     server.keepAliveTimeout = 0;
   } else if (options.keepAliveTimeout !== undefined) {
     server.keepAliveTimeout = options.keepAliveTimeout;

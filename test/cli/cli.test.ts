@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { occupyPort } from '../support/occupied-port.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -189,9 +189,8 @@ describe('vitrail serve', () => {
   });
 
   it('explains a port already in use', async () => {
-    const occupant = net.createServer();
-    await new Promise<void>((resolve) => occupant.listen(0, '127.0.0.1', resolve));
-    const port = (occupant.address() as net.AddressInfo).port;
+    const occupied = await occupyPort();
+    const port = occupied.port;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-serve-'));
     try {
       const result = await vitrail(['serve'], { VITRAIL_DATA_DIR: dataDir, VITRAIL_HOST: '127.0.0.1', VITRAIL_PORT: String(port) });
@@ -200,7 +199,7 @@ describe('vitrail serve', () => {
       assert.match(result.stderr, /set VITRAIL_PORT to a free port/);
       assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     } finally {
-      occupant.close();
+      occupied.release();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -15,6 +15,8 @@ import { buildApp } from '../../src/http/app.js';
 import { openVitrail } from '../../src/vitrail.js';
 import { SettingsError } from '../../src/config/settings.js';
 import { runCli } from '../support/cli.js';
+import { freePort } from '../support/nginx.js';
+import { occupyPort } from '../support/occupied-port.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
 
@@ -91,9 +93,8 @@ describe('metrics settings', () => {
 
 describe('metrics port already in use', () => {
   it('names the metrics port setting and frees the main port', async () => {
-    const occupant = net.createServer();
-    await new Promise<void>((resolve) => occupant.listen(0, '127.0.0.1', resolve));
-    const metricsPort = (occupant.address() as net.AddressInfo).port;
+    const occupied = await occupyPort();
+    const metricsPort = occupied.port;
     const mainPort = await freePort();
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-metrics-port-'));
     try {
@@ -108,20 +109,11 @@ describe('metrics port already in use', () => {
       await new Promise<void>((resolve, reject) => reuse.once('error', reject).listen(mainPort, '127.0.0.1', resolve));
       reuse.close();
     } finally {
-      occupant.close();
+      occupied.release();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
-
-/** Finds a port free on 127.0.0.1 at this moment. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('HTTPS with a self-signed certificate', () => {
   let workDir: string;

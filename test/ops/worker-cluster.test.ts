@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +13,7 @@ import pino from 'pino';
 import { loadSettings } from '../../src/config/settings.js';
 import { openVitrail } from '../../src/vitrail.js';
 import { freePort } from '../support/nginx.js';
+import { occupyPort } from '../support/occupied-port.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/vitrail.js', import.meta.url));
 const WORKERS = 2;
@@ -114,9 +114,8 @@ describe('vitrail serve with VITRAIL_WORKERS=2', () => {
 
 describe('vitrail serve with workers on a port in use', () => {
   it('reports the port and exits 1', async () => {
-    const occupant = net.createServer();
-    await new Promise<void>((resolve) => occupant.listen(0, '127.0.0.1', resolve));
-    const port = (occupant.address() as net.AddressInfo).port;
+    const occupied = await occupyPort();
+    const port = occupied.port;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-workers-taken-'));
     try {
       const child = spawn(process.execPath, [CLI, 'serve'], {
@@ -134,7 +133,7 @@ describe('vitrail serve with workers on a port in use', () => {
       assert.match(output, /another program already uses this port\. Stop it, or set VITRAIL_PORT to a free port/);
       assert.match(output, /server workers exited before listening/);
     } finally {
-      occupant.close();
+      occupied.release();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
