@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import sharp from 'sharp';
+
+import { sidewaysJpeg } from '../support/images.js';
 import { startShippedMirrorNginx, type RunningNginx } from '../support/nginx.js';
 import { upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
@@ -95,6 +98,30 @@ describe('public mirror served by nginx', () => {
     assert.ok(entries.includes(`${media.id}/horaires-ete.pdf`));
     assert.ok(!entries.includes(`${media.id}/horaires.pdf`));
     assert.ok(!entries.some((entry) => entry.startsWith(privateMedia.id)));
+  });
+
+  it('leaves variants, the id-only URL and other methods to Vitrail', async () => {
+    const photo = await uploadMedia('procession.jpg', await sidewaysJpeg());
+    assert.ok((await server.server.vitrail.publicMirror?.listEntries())?.includes(`${photo.id}/${photo.name}`));
+
+    // The mirror holds the plain URL's bytes; a variant's query must not get them from nginx.
+    const variant = await fetch(`${viaNginx(photo)}?w=40`);
+    assert.equal(variant.status, 200);
+    assert.match(variant.headers.get('x-request-id') ?? '', /.+/, 'answered by Vitrail');
+    assert.equal((await sharp(Buffer.from(await variant.arrayBuffer())).metadata()).width, 40);
+
+    // /m/<id> is a directory of the mirror: nginx must not redirect it to /m/<id>/.
+    const idOnly = await fetch(`${nginx.url}/m/${photo.id}`, { redirect: 'manual' });
+    assert.equal(idOnly.status, 200);
+    assert.equal(idOnly.headers.get('location'), null);
+    assert.match(idOnly.headers.get('x-request-id') ?? '', /.+/, 'answered by Vitrail');
+    await idOnly.arrayBuffer();
+
+    for (const method of ['POST', 'DELETE', 'OPTIONS']) {
+      const response = await fetch(viaNginx(photo), { method });
+      assert.match(response.headers.get('x-request-id') ?? '', /.+/, `${method} answered by Vitrail`);
+      await response.arrayBuffer();
+    }
   });
 
   it('removes the entry before answering an unpublish or a trash', async () => {
