@@ -1,6 +1,7 @@
 import type { Representation } from './representation.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
 import { REQUEST_ID_HEADER } from '../http/request-ids.js';
+import { serializeHead, type SerializedHead } from './serialized-head.js';
 
 /** A media as the public path serves it to anyone: which stored bytes, and how they are described. */
 export interface ServedMedia {
@@ -17,6 +18,8 @@ export interface ServedMedia {
 export interface PreparedResponse {
   readonly plan: ResponsePlan;
   readonly fields: string[];
+  /** The same head serialised, for the plain 200 responses a cache entry keeps; see SerializedHead. */
+  readonly head?: SerializedHead;
 }
 
 /** A cached media: its description, its prepared responses to plain GET and HEAD, and its bytes once loaded. */
@@ -120,7 +123,10 @@ export class PublicMediaCache {
     const key = options.key ?? served.mediaId;
     this.drop(key);
     const extraFields = options.extraFields ?? [];
-    const plan = (method: 'GET' | 'HEAD') => prepareResponse(planResponse(served.representation, { method }), extraFields);
+    const plan = (method: 'GET' | 'HEAD'): PreparedResponse => {
+      const prepared = prepareResponse(planResponse(served.representation, { method }), extraFields);
+      return prepared.plan.status === 200 ? { ...prepared, head: serializeHead(prepared.fields) } : prepared;
+    };
     const entry: CacheSlot = {
       ...served,
       key,

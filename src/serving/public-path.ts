@@ -13,6 +13,7 @@ import { PublicMediaCache, prepareResponse, type CacheTicket, type CachedMedia, 
 import { describeContent, publicContentOf, type ServedContent } from './served-content.js';
 import { hasNoConditions, readRequestConditions } from './request-conditions.js';
 import { planResponse, type ResponsePlan } from './response-plan.js';
+import { putSerializedHead } from './serialized-head.js';
 
 /** Counts the requests the public path serves, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
@@ -57,6 +58,7 @@ export interface PublicPathDependencies {
 export class PublicPath {
   private readonly loadingBodies = new Set<string>();
   private closing = false;
+  private serializedHeads = false;
 
   constructor(private readonly deps: PublicPathDependencies) {}
 
@@ -106,6 +108,14 @@ export class PublicPath {
     if (entry !== null) this.loadBody(entry);
   }
 
+  /**
+   * Lets hits send heads serialised once instead of calling writeHead. Only for a server that sends no
+   * Keep-Alive field and sets no request limit per socket, the two things writeHead would add per response.
+   */
+  useSerializedHeads(): void {
+    this.serializedHeads = true;
+  }
+
   /** Stops serving from the cache, so requests during shutdown reach Fastify, which returns 503. */
   close(): void {
     this.closing = true;
@@ -135,7 +145,7 @@ export class PublicPath {
     const plan = prepared.plan;
 
     if (plan.body === null || entry.body !== null) {
-      writeHead(response, prepared, requestId);
+      this.writeHead(request, response, prepared, requestId);
       response.end(plan.body === null || entry.body === null ? undefined : sliceBody(entry.body, plan));
       this.countCompleted(request, response, plan);
       if (logged) this.logCompleted(request, response, requestId, startedAt);
@@ -159,7 +169,7 @@ export class PublicPath {
     const range = prepared.plan.body ?? undefined;
     this.deps.blobs.openRead(entry.blobKey, range).then(
       async (source) => {
-        writeHead(response, prepared, requestId);
+        this.writeHead(request, response, prepared, requestId);
         try {
           await pipeline(source, response);
           this.countCompleted(request, response, prepared.plan);
@@ -176,6 +186,16 @@ export class PublicPath {
         fallback(request, response);
       },
     );
+  }
+
+  /**
+   * Sends the status and header fields. The request id goes into the prepared list's own slot: writeHead
+   * copies the fields into the response head before it returns, so the shared list is free again at once.
+   */
+  private writeHead(request: IncomingMessage, response: ServerResponse, prepared: PreparedResponse, requestId: string): void {
+    if (this.serializedHeads && prepared.head !== undefined && putSerializedHead(request, response, prepared.head, requestId)) return;
+    prepared.fields[1] = requestId;
+    response.writeHead(prepared.plan.status, prepared.fields);
   }
 
   private loadBody(entry: CachedMedia): void {
@@ -252,15 +272,6 @@ export function mediaIdOf(url: string): string | null {
   if (end === -1) end = url.indexOf('?', 3);
   const id = url.slice(3, end === -1 ? undefined : end);
   return isMediaId(id) ? id : null;
-}
-
-/**
- * Sends the status and header fields. The request id goes into the prepared list's own slot: writeHead
- * copies the fields into the response head before it returns, so the shared list is free again at once.
- */
-function writeHead(response: ServerResponse, prepared: PreparedResponse, requestId: string): void {
-  prepared.fields[1] = requestId;
-  response.writeHead(prepared.plan.status, prepared.fields);
 }
 
 function sliceBody(body: Buffer, plan: ResponsePlan): Buffer {

@@ -31,5 +31,7 @@ export function createPublicServer(handler: FastifyHandler, options: FastifyServ
   if (options.maxRequestsPerSocket !== undefined && options.maxRequestsPerSocket !== null && options.maxRequestsPerSocket > 0) {
     server.maxRequestsPerSocket = options.maxRequestsPerSocket;
   }
+  // Then node:http adds neither a Keep-Alive field nor a closing one to a kept-alive response's head.
+  if (server.keepAliveTimeout === 0 && !((server.maxRequestsPerSocket ?? 0) > 0)) publicPath.useSerializedHeads();
   return server;
 }

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { FastifyServerOptions } from 'fastify';
+
+import type { PublicPath } from '../../src/serving/public-path.js';
+import { createPublicServer } from '../../src/serving/public-server.js';
+import { upload } from '../support/uploads.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+interface RawResponse {
+  readonly statusLine: string;
+  /** Field names in lower case; a repeated field would fail the test. */
+  readonly fields: Map<string, string>;
+  readonly body: Buffer;
+}
+
+/**
+ * A client connection that writes requests as raw bytes and reads each response as it comes, so that the
+ * test sees the exact head, with the fields fetch hides or adds (Connection, Keep-Alive).
+ */
+class RawConnection {
+  private received = Buffer.alloc(0);
+  private readonly socket: net.Socket;
+  private ended = false;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(port: number) {
+    this.socket = net.connect(port, '127.0.0.1');
+    this.socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.wake();
+    });
+    this.socket.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  /** Sends one request and reads its response. A response to HEAD has no body, whatever its Content-Length. */
+  async request(method: string, target: string, version = 'HTTP/1.1', headers: Record<string, string> = {}): Promise<RawResponse> {
+    const lines = [`${method} ${target} ${version}`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    let headEnd = -1;
+    while ((headEnd = this.received.indexOf('\r\n\r\n')) === -1) await this.next();
+    const [statusLine = '', ...fieldLines] = this.received.subarray(0, headEnd).toString('latin1').split('\r\n');
+    const fields = new Map<string, string>();
+    for (const line of fieldLines) {
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).toLowerCase();
+      assert.equal(fields.has(name), false, `${name} appears once`);
+      fields.set(name, line.slice(colon + 1).trim());
+    }
+    const length = method === 'HEAD' ? 0 : Number(fields.get('content-length') ?? 0);
+    while (this.received.length < headEnd + 4 + length) await this.next();
+    const body = this.received.subarray(headEnd + 4, headEnd + 4 + length);
+    this.received = this.received.subarray(headEnd + 4 + length);
+    return { statusLine, fields, body };
+  }
+
+  /** Resolves once the server has closed its side. */
+  async closedByServer(): Promise<void> {
+    while (!this.ended) await this.next();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private next(): Promise<void> {
+    if (this.ended) throw new Error(`the server closed the connection; received ${this.received.length} more bytes`);
+    return new Promise((resolve) => this.waiters.add(resolve));
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters) waiter();
+    this.waiters.clear();
+  }
+}
+
+/** Fields that differ between two responses to the same request. */
+const PER_RESPONSE = new Set(['date', 'x-request-id']);
+
+function sameFields(response: RawResponse): Map<string, string> {
+  return new Map([...response.fields].filter(([name]) => !PER_RESPONSE.has(name)));
+}
+
+/** Records, for each request, whether the public path served it from its cache. */
+function watchHits(server: TestServer): boolean[] {
+  const publicPath = server.server.vitrail.publicPath;
+  const tryServe = publicPath.tryServe.bind(publicPath);
+  const hits: boolean[] = [];
+  publicPath.tryServe = (request, response, fallback) => {
+    const served = tryServe(request, response, fallback);
+    hits.push(served);
+    return served;
+  };
+  return hits;
+}
+
+async function cachedPdf(server: TestServer, name: string): Promise<{ id: string; path: string; content: Buffer }> {
+  const content = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000)]);
+  const response = await upload(server, { name, content });
+  assert.equal(response.status, 201);
+  const media = (await response.json()) as { id: string; url: string };
+  return { id: media.id, path: new URL(media.url).pathname, content };
+}
+
+describe('heads of cache hits', () => {
+  let server: TestServer;
+  let port: number;
+  let hits: boolean[];
+
+  before(async () => {
+    server = await startTestServer();
+    port = Number(new URL(server.url).port);
+    hits = watchHits(server);
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('sends the route head on hits', async () => {
+    const media = await cachedPdf(server, 'horaires.pdf');
+    const connection = new RawConnection(port);
+    try {
+      hits.length = 0;
+      const fromRoute = await connection.request('GET', media.path);
+      await eventuallyCached(server, media.id);
+      const fromCache = await connection.request('GET', media.path);
+      const head = await connection.request('HEAD', media.path);
+      assert.deepEqual(hits, [false, true, true]);
+
+      assert.equal(fromCache.statusLine, 'HTTP/1.1 200 OK');
+      assert.deepEqual(sameFields(fromCache), sameFields(fromRoute));
+      assert.equal(fromCache.fields.get('connection'), 'keep-alive');
+      assert.equal(fromCache.fields.has('keep-alive'), false);
+      assert.ok(fromCache.body.equals(media.content));
+      assert.match(fromCache.fields.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+      assert.notEqual(fromCache.fields.get('x-request-id'), head.fields.get('x-request-id'));
+      const date = Date.parse(fromCache.fields.get('date') ?? '');
+      assert.ok(Math.abs(date - Date.now()) < 5000, `Date ${fromCache.fields.get('date')} is now`);
+      assert.equal(new Date(date).toUTCString(), fromCache.fields.get('date'), 'an IMF-fixdate');
+
+      assert.equal(head.statusLine, 'HTTP/1.1 200 OK');
+      assert.equal(head.fields.get('content-length'), String(media.content.length));
+      assert.equal(head.body.length, 0);
+      // The connection still serves requests: nothing was left unread or half-sent.
+      assert.equal((await connection.request('GET', media.path)).statusLine, 'HTTP/1.1 200 OK');
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('closes on Connection: close and HTTP/1.0', async () => {
+    const media = await cachedPdf(server, 'annonces.pdf');
+    const warm = new RawConnection(port);
+    await warm.request('GET', media.path);
+    warm.close();
+    await eventuallyCached(server, media.id);
+
+    for (const [version, headers] of [
+      ['HTTP/1.1', { Connection: 'close' }],
+      ['HTTP/1.0', {}],
+    ] as const) {
+      const connection = new RawConnection(port);
+      hits.length = 0;
+      const response = await connection.request('GET', media.path, version, headers);
+      assert.deepEqual(hits, [true], `${version} ${JSON.stringify(headers)} is a hit`);
+      assert.equal(response.fields.get('connection'), 'close');
+      assert.ok(response.body.equals(media.content));
+      await connection.closedByServer();
+    }
+
+    const keptAlive = new RawConnection(port);
+    try {
+      const response = await keptAlive.request('GET', media.path, 'HTTP/1.0', { Connection: 'keep-alive' });
+      assert.equal(response.fields.get('connection'), 'keep-alive');
+      assert.equal((await keptAlive.request('GET', media.path, 'HTTP/1.0', { Connection: 'keep-alive' })).statusLine, 'HTTP/1.1 200 OK');
+    } finally {
+      keptAlive.close();
+    }
+  });
+});
+
+describe('createPublicServer', () => {
+  // Serialised heads leave out the fields node:http adds with a keep-alive timeout or a request limit.
+  const enabledFor = (options: FastifyServerOptions): boolean => {
+    let enabled = false;
+    const publicPath = { useSerializedHeads: () => (enabled = true), tryServe: () => false } as unknown as PublicPath;
+    createPublicServer(() => undefined, options, publicPath).close();
+    return enabled;
+  };
+
+  it('enables serialised heads only without Keep-Alive', () => {
+    assert.equal(enabledFor({ connectionTimeout: 72_000 }), true);
+    assert.equal(enabledFor({ keepAliveTimeout: 72_000 }), false);
+    assert.equal(enabledFor({ connectionTimeout: 72_000, maxRequestsPerSocket: 100 }), false);
+  });
+});
+
+/** Waits until the cache has the media; the route fills it, and reads a small body in the background. */
+async function eventuallyCached(server: TestServer, mediaId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !server.server.vitrail.publicPath.isCached(mediaId); attempt += 1) await sleep(10);
+  assert.equal(server.server.vitrail.publicPath.isCached(mediaId), true);
+  await sleep(30);
+}
