@@ -12,6 +12,14 @@ export interface Measurement extends LoadResult {
   readonly peakBytes: number;
 }
 
+/** A server's measurements of one size and connection count, over every round, as the report shows them. */
+interface CombinedMeasurement extends Measurement {
+  readonly rounds: number;
+  /** Lowest and highest MiB/s of a single round. */
+  readonly lowestMebibytesPerSecond: number;
+  readonly highestMebibytesPerSecond: number;
+}
+
 export interface ServerSummary {
   readonly server: string;
   /** Resident memory once idle after start, before uploads and load, in bytes. */
@@ -26,6 +34,7 @@ export interface ReportInput {
   readonly largeDurationSeconds: number;
   readonly threads: number;
   readonly timeoutSeconds: number;
+  readonly rounds: number;
   readonly measurements: readonly Measurement[];
   readonly summaries: readonly ServerSummary[];
 }
@@ -51,6 +60,9 @@ export function formatReport(input: ReportInput): string {
       'so they stay meaningful for large files where few requests complete. Peak RSS sums every process of the server, ' +
       'Vitrail and nginx for "nginx in front".',
     '',
+    `Rounds: ${input.rounds}. Each cell is the median of its rounds for req/s, MiB/s, p50 and p99, the highest peak RSS, and the sum of ` +
+      'errors and timeouts; "MiB/s range" gives the lowest and highest round. Ratios divide medians.',
+    '',
     `Idle RSS is read ${IDLE_SETTLE_SECONDS} s after the server's last request: once after start, before the benchmark's uploads, and once after the whole load.`,
     '',
     '| server | idle RSS after start | idle RSS after the load |',
@@ -61,9 +73,11 @@ export function formatReport(input: ReportInput): string {
   const sizes = [...new Set(input.measurements.map((measurement) => measurement.size))];
   for (const size of sizes) {
     lines.push('', `### ${size}`, '');
-    lines.push('| conns | server | req/s | MiB/s | p50 ms | p99 ms | errors | timeouts | peak RSS | ×nginx | ×node:http | ×node:http, media headers | ×@fastify/static |');
-    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    const forSize = input.measurements.filter((measurement) => measurement.size === size);
+    lines.push(
+      '| conns | server | req/s | MiB/s | MiB/s range | p50 ms | p99 ms | errors | timeouts | peak RSS | ×nginx | ×node:http | ×node:http, media headers | ×@fastify/static |',
+    );
+    lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const forSize = combineRounds(input.measurements.filter((measurement) => measurement.size === size));
     for (const connections of [...new Set(forSize.map((measurement) => measurement.connections))]) {
       const group = forSize.filter((measurement) => measurement.connections === connections);
       for (const measurement of group) {
@@ -74,12 +88,50 @@ export function formatReport(input: ReportInput): string {
         });
         lines.push(
           `| ${connections} | ${measurement.server} | ${Math.round(measurement.requestsPerSecond)} | ${measurement.mebibytesPerSecond.toFixed(0)} | ` +
+            `${measurement.lowestMebibytesPerSecond.toFixed(0)}–${measurement.highestMebibytesPerSecond.toFixed(0)} | ` +
             `${measurement.p50Ms.toFixed(2)} | ${measurement.p99Ms.toFixed(2)} | ${measurement.errors} | ${measurement.timeouts} | ${formatMegabytes(measurement.peakBytes)} | ${ratios.join(' | ')} |`,
         );
       }
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Combines each server's rounds of one size and connection count into one row, in order of first appearance. */
+export function combineRounds(measurements: readonly Measurement[]): CombinedMeasurement[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const measurement of measurements) {
+    const key = `${measurement.server}\u0000${measurement.size}\u0000${measurement.connections}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [measurement]);
+    else group.push(measurement);
+  }
+  return [...groups.values()].map((group) => {
+    const [first] = group as [Measurement, ...Measurement[]];
+    const throughputs = group.map((measurement) => measurement.mebibytesPerSecond);
+    return {
+      server: first.server,
+      size: first.size,
+      connections: first.connections,
+      rounds: group.length,
+      requestsPerSecond: median(group.map((measurement) => measurement.requestsPerSecond)),
+      mebibytesPerSecond: median(throughputs),
+      lowestMebibytesPerSecond: Math.min(...throughputs),
+      highestMebibytesPerSecond: Math.max(...throughputs),
+      p50Ms: median(group.map((measurement) => measurement.p50Ms)),
+      p99Ms: median(group.map((measurement) => measurement.p99Ms)),
+      errors: group.reduce((sum, measurement) => sum + measurement.errors, 0),
+      timeouts: group.reduce((sum, measurement) => sum + measurement.timeouts, 0),
+      peakBytes: Math.max(...group.map((measurement) => measurement.peakBytes)),
+    };
+  });
+}
+
+/** The middle value, or the mean of the two middle values for an even count. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function describeMachine(): string {

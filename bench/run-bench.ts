@@ -15,8 +15,9 @@ import { runWrk } from './wrk.js';
  * Public path benchmark: nginx, Vitrail, @fastify/static and a bare node:http server over the same files,
  * the last also with the header fields of a Vitrail response,
  * each driven by wrk in turn, in an order that alternates between scenarios.
- * Usage: npm run bench -- [--duration 4] [--large-duration 10] [--connections 64,512]
+ * Usage: npm run bench -- [--duration 4] [--large-duration 10] [--connections 64,512] [--rounds 3]
  *        [--sizes 20KB,200KB,2MB,20MB] [--vitrail-workers 1,2] [--no-front] [--no-mosaico] [--out report.md]
+ * Each round measures every cell once; the report gives each cell's median over the rounds.
  * --vitrail-workers lists the VITRAIL_WORKERS values to run Vitrail with, one server each.
  * The Mosaico scenario fetches an image through Vitrail's Mosaico image endpoint, resized to 600 px, and
  * the same resized bytes from nginx and the node:http server.
@@ -24,6 +25,7 @@ import { runWrk } from './wrk.js';
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
     'large-duration': { type: 'string', default: '10' },
     'no-front': { type: 'boolean', default: false },
     connections: { type: 'string', default: '64,512' },
@@ -58,6 +60,8 @@ const connectionCounts = flags.connections.split(',').map(Number);
 const sizes = flags.sizes.split(',');
 const threads = Number(flags.threads);
 const timeoutSeconds = Number(flags.timeout);
+const rounds = Number(flags.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number from 1, not "${flags.rounds}"`);
 
 const workDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-bench-'));
 // nginx workers drop root rights when started as root, and must still read the files.
@@ -136,22 +140,26 @@ try {
 
   const measurements: Measurement[] = [];
   let scenario = 0;
-  for (const file of files) {
-    for (const connections of connectionCounts) {
-      const order = [...targets.keys()];
-      if (scenario % 2 === 1) order.reverse();
-      scenario += 1;
-      for (const name of order) {
-        const target = targets.get(name) as Target;
-        const filePath = target.paths.get(file.label);
-        if (filePath === undefined) continue;
-        const url = `http://127.0.0.1:${target.server.port}${filePath}`;
-        const sampler = new PeakMemorySampler(target.pids);
-        const duration = file.size >= LARGE_FILE_BYTES ? largeDurationSeconds : durationSeconds;
-        const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
-        const peakBytes = await sampler.stop();
-        measurements.push({ server: name, size: file.label, connections, peakBytes, ...result });
-        console.error(`${file.label} c=${connections} ${name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors, ${result.timeouts} timeouts`);
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const file of files) {
+      for (const connections of connectionCounts) {
+        const order = [...targets.keys()];
+        if (scenario % 2 === 1) order.reverse();
+        scenario += 1;
+        for (const name of order) {
+          const target = targets.get(name) as Target;
+          const filePath = target.paths.get(file.label);
+          if (filePath === undefined) continue;
+          const url = `http://127.0.0.1:${target.server.port}${filePath}`;
+          const sampler = new PeakMemorySampler(target.pids);
+          const duration = file.size >= LARGE_FILE_BYTES ? largeDurationSeconds : durationSeconds;
+          const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
+          const peakBytes = await sampler.stop();
+          measurements.push({ server: name, size: file.label, connections, peakBytes, ...result });
+          console.error(
+            `round ${round}/${rounds} ${file.label} c=${connections} ${name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors, ${result.timeouts} timeouts`,
+          );
+        }
       }
     }
   }
@@ -168,6 +176,7 @@ try {
     largeDurationSeconds,
     threads,
     timeoutSeconds,
+    rounds,
     measurements,
     summaries,
   });
