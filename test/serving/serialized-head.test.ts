@@ -40,10 +40,20 @@ class RawConnection {
     });
   }
 
-  /** Sends one request and reads its response. A response to HEAD has no body, whatever its Content-Length. */
+  /** Sends one request and reads its response. */
   async request(method: string, target: string, version = 'HTTP/1.1', headers: Record<string, string> = {}): Promise<RawResponse> {
+    this.send(method, target, version, headers);
+    return this.read(method);
+  }
+
+  /** Writes a request without waiting for the response, so that several can be pipelined. */
+  send(method: string, target: string, version = 'HTTP/1.1', headers: Record<string, string> = {}): void {
     const lines = [`${method} ${target} ${version}`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
     this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  }
+
+  /** Reads the next response. A response to HEAD has no body, whatever its Content-Length. */
+  async read(method: string): Promise<RawResponse> {
     let headEnd = -1;
     while ((headEnd = this.received.indexOf('\r\n\r\n')) === -1) await this.next();
     const [statusLine = '', ...fieldLines] = this.received.subarray(0, headEnd).toString('latin1').split('\r\n');
@@ -148,8 +158,22 @@ describe('heads of cache hits', () => {
       assert.equal(head.statusLine, 'HTTP/1.1 200 OK');
       assert.equal(head.fields.get('content-length'), String(media.content.length));
       assert.equal(head.body.length, 0);
-      // The connection still serves requests: nothing was left unread or half-sent.
-      assert.equal((await connection.request('GET', media.path)).statusLine, 'HTTP/1.1 200 OK');
+      // The connection still serves requests, pipelined ones too: nothing was left unread or half-sent.
+      hits.length = 0;
+      connection.send('GET', media.path);
+      connection.send('HEAD', media.path);
+      connection.send('GET', media.path);
+      const pipelined = [await connection.read('GET'), await connection.read('HEAD'), await connection.read('GET')];
+      assert.deepEqual(hits, [true, true, true]);
+      assert.deepEqual(
+        pipelined.map((response) => [response.statusLine, response.body.length]),
+        [
+          ['HTTP/1.1 200 OK', media.content.length],
+          ['HTTP/1.1 200 OK', 0],
+          ['HTTP/1.1 200 OK', media.content.length],
+        ],
+      );
+      assert.ok(pipelined[2]?.body.equals(media.content));
     } finally {
       connection.close();
     }
