@@ -32,6 +32,7 @@ import { StorageGuard } from './ops/storage-guard.js';
 import { DerivedBlobRepository } from './db/repositories/derived-blob-repository.js';
 import { ImageRenditions } from './images/image-renditions.js';
 import { ImageVariants } from './images/image-variants.js';
+import { measureRenders } from './images/measured-image-processor.js';
 import { SharpImageProcessor } from './images/sharp-image-processor.js';
 import { WorkPool } from './images/work-pool.js';
 import { MediaService } from './media/media-service.js';
@@ -146,14 +147,15 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     pool: new WorkPool(settings.imageConcurrency),
   });
   const renditions = new ImageRenditions({
-    processor: imageProcessor,
+    processor: measureRenders(imageProcessor, metrics.imageProcessingSeconds, 'rendition'),
     blobs,
     staging,
     logger,
     maxWidth: settings.renditionMaxWidth,
   });
   const variants = new ImageVariants({
-    processor: imageProcessor,
+    processor: measureRenders(imageProcessor, metrics.imageProcessingSeconds, 'variant'),
+    counts: { hits: metrics.variantCacheHits, misses: metrics.variantCacheMisses },
     derivedBlobs,
     blobs,
     staging,

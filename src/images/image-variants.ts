@@ -22,8 +22,15 @@ export type Variant =
   | { readonly kind: 'stored'; readonly sha256: string; readonly mime: string; readonly size: number }
   | { readonly kind: 'transient'; readonly sha256: string; readonly mime: string; readonly size: number; readonly data: Buffer };
 
+/** Counters of variant requests: served from a stored variant, or needing a render. */
+export interface VariantCacheCounts {
+  readonly hits: { inc(): void };
+  readonly misses: { inc(): void };
+}
+
 export interface ImageVariantsDependencies {
   readonly processor: ImageProcessor;
+  readonly counts: VariantCacheCounts;
   readonly derivedBlobs: DerivedBlobRepository;
   readonly blobs: BlobStore;
   readonly staging: StagingArea;
@@ -50,12 +57,15 @@ export class ImageVariants {
     const key = `${variantKey(operation)};source=${source.sha256}`;
     const stored = await this.deps.derivedBlobs.findVariant(source.mediaId, key);
     if (stored !== undefined && (await this.deps.blobs.stat(stored.sha256)) !== null) {
+      this.deps.counts.hits.inc();
       return { kind: 'stored', sha256: stored.sha256, mime: stored.mime, size: Number(stored.size) };
     }
 
     const flightKey = `${source.mediaId}/${key}`;
     let pending = this.inFlight.get(flightKey);
+    // A request that joins a render already running counts neither as a hit nor as a second miss.
     if (pending === undefined) {
+      this.deps.counts.misses.inc();
       pending = this.makeVariant(source, operation, key).finally(() => this.inFlight.delete(flightKey));
       this.inFlight.set(flightKey, pending);
     }

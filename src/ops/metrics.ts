@@ -11,8 +11,9 @@ export interface StorageReadings {
 
 /**
  * The metrics of one Vitrail process, in its own registry so several servers in one process (the tests)
- * do not share counters. Other areas increment these directly: image processing observes
- * `imageProcessingSeconds`, the variant cache counts `variantCacheHits` and `variantCacheMisses`.
+ * do not share counters. Image renders observe `imageProcessingSeconds`, and image variants count
+ * `variantCacheHits` and `variantCacheMisses`. The public path tallies its hits on variant URLs apart
+ * and adds them to `variantCacheHits` when the counters are read.
  */
 export class VitrailMetrics {
   readonly registry = new Registry();
@@ -50,21 +51,22 @@ export class VitrailMetrics {
 
   readonly imageProcessingSeconds = new Histogram({
     name: 'vitrail_image_processing_seconds',
-    help: 'Time spent decoding, transforming and encoding images, by operation',
+    help: 'Seconds to decode, transform and encode an image, waiting for a free image worker included, by operation: rendition (at upload) or variant',
     labelNames: ['operation'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
 
-  readonly variantCacheHits = new Counter({
+  readonly variantCacheHits: Counter = new Counter({
     name: 'vitrail_variant_cache_hits_total',
-    help: 'Image variants served from the cache',
+    help: 'Requests for an image variant served from a stored or cached variant',
     registers: [this.registry],
+    collect: () => this.publicPathTally.drainVariantHits(this),
   });
 
   readonly variantCacheMisses = new Counter({
     name: 'vitrail_variant_cache_misses_total',
-    help: 'Image variants that had to be computed',
+    help: 'Image variants rendered because no stored variant existed',
     registers: [this.registry],
   });
 

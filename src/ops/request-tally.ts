@@ -2,6 +2,7 @@
 export interface TallyTargets {
   readonly httpRequests: { inc(labels: { method: string; route: string; status: string }, value: number): void };
   readonly bytesServed: { inc(labels: { route: string }, value: number): void };
+  readonly variantCacheHits: { inc(value: number): void };
 }
 
 interface RequestCount {
@@ -20,6 +21,7 @@ export class RequestTally {
   /** Counts by route, then method, then status: the strings are the callers' constants, so no key is built. */
   private requests = new Map<string, Map<string, Map<number, RequestCount>>>();
   private bytes = new Map<string, number>();
+  private variantHits = 0;
 
   count(method: string, route: string, status: number, bodyBytes: number): void {
     let byMethod = this.requests.get(route);
@@ -30,6 +32,18 @@ export class RequestTally {
     if (entry === undefined) byStatus.set(status, { method, route, status: String(status), count: 1 });
     else entry.count += 1;
     if (bodyBytes > 0) this.bytes.set(route, (this.bytes.get(route) ?? 0) + bodyBytes);
+  }
+
+  /** Counts a hit on a variant URL (a resize on /m/…, Mosaico's image endpoint). */
+  countVariantHit(): void {
+    this.variantHits += 1;
+  }
+
+  /** Adds the variant hits counted since the last call to the counter, and starts counting from zero. */
+  drainVariantHits(targets: Pick<TallyTargets, 'variantCacheHits'>): void {
+    const hits = this.variantHits;
+    this.variantHits = 0;
+    if (hits > 0) targets.variantCacheHits.inc(hits);
   }
 
   /** Adds the requests counted since the last call to the counter, and starts counting from zero. */

@@ -28,6 +28,8 @@ export interface CachedMedia extends ServedMedia {
   readonly key: string;
   /** Whether a hit counts as an anonymous fetch of the media, as the route that filled the entry counts it. */
   readonly countsFetch: boolean;
+  /** Whether the entry serves other bytes than the media's plain URL: a resize or another format. */
+  readonly variant: boolean;
   /**
    * Whether the route sends CORS headers that depend on the request's Origin. Then only requests without
    * Origin are hits, and `extraFields` contains what the route adds to them, such as `Vary: Origin`.
@@ -46,6 +48,7 @@ export interface RememberOptions {
   /** The request URL for a variant; the media id, the default, for the plain public URL. */
   readonly key?: string;
   readonly countsFetch?: boolean;
+  readonly variant?: boolean;
   readonly dependsOnOrigin?: boolean;
   /** Header fields, as name, value, name, value, added to every response. */
   readonly extraFields?: readonly string[];
@@ -131,6 +134,7 @@ export class PublicMediaCache {
       ...served,
       key,
       countsFetch: options.countsFetch ?? true,
+      variant: options.variant ?? false,
       dependsOnOrigin: options.dependsOnOrigin ?? false,
       extraFields,
       plainGet: plan('GET'),

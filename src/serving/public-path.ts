@@ -18,6 +18,7 @@ import { putSerializedHead } from './serialized-head.js';
 /** Counts the requests the public path serves, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
   count(method: string, route: string, status: number, bodyBytes: number): void;
+  countVariantHit(): void;
 }
 
 /** The parts of a routed request that `rememberVariant` reads. */
@@ -104,7 +105,9 @@ export class PublicPath {
     // The CORS headers of a response to a request with Origin are valid for that origin alone.
     if (options.dependsOnOrigin && request.headers.origin !== undefined) return;
     const served = { mediaId: media.id, blobKey: content.blobKey, representation: content.representation };
-    const entry = this.deps.cache.remember(served, ticket, { key: request.url, ...options });
+    // A query without variant parameters (a campaign tag, say) serves the plain URL's bytes.
+    const variant = content.blobKey !== describeServed(media).blobKey;
+    const entry = this.deps.cache.remember(served, ticket, { key: request.url, variant, ...options });
     if (entry !== null) this.loadBody(entry);
   }
 
@@ -137,6 +140,7 @@ export class PublicPath {
     const startedAt = logged ? performance.now() : 0;
     const requestId = createRequestId(request);
     if (entry.countsFetch) this.deps.fetches.record(entry.mediaId);
+    if (entry.variant) this.deps.metrics?.countVariantHit();
     const prepared = hasNoConditions(headers)
       ? request.method === 'HEAD'
         ? entry.plainHead
