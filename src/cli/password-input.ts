@@ -1,5 +1,6 @@
 import { read } from 'read';
 
+import { findPasswordProblem } from '../auth/passwords.js';
 import { VitrailError } from '../errors/catalogue.js';
 
 export interface PasswordInputOptions {
@@ -8,7 +9,7 @@ export interface PasswordInputOptions {
 
 /**
  * Reads a new password: from standard input when `--password-stdin` is given (one trailing newline is
- * dropped), otherwise from a hidden prompt typed twice.
+ * dropped), otherwise from a prompt typed twice that shows `*` for each character.
  */
 export async function readNewPassword(options: PasswordInputOptions): Promise<string> {
   if (options.passwordStdin === true) return readPasswordFromStdin();
@@ -18,6 +19,9 @@ export async function readNewPassword(options: PasswordInputOptions): Promise<st
     });
   }
   const password = await read({ prompt: 'Password: ', silent: true, replace: '*', output: process.stderr });
+  // Checked before the second prompt, so that a password too short is not typed twice for nothing.
+  const problem = findPasswordProblem(password);
+  if (problem !== null) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: problem });
   const again = await read({ prompt: 'Password again: ', silent: true, replace: '*', output: process.stderr });
   if (password !== again) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'the two passwords differ' });
   return password;
