@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 
 /** Lower-case letters and digits: the random part stays readable and safe in any URL. */
 const RANDOM_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-/** 14 characters of 36 give 72 bits, like media ids, so published pages cannot be enumerated. */
+/** 14 characters of 36 give 72 bits, so published pages cannot be enumerated. */
 const RANDOM_LENGTH = 14;
 const MAX_WORDS_LENGTH = 60;
 
