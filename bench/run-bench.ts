@@ -147,17 +147,12 @@ try {
         if (scenario % 2 === 1) order.reverse();
         scenario += 1;
         for (const name of order) {
-          const target = targets.get(name) as Target;
-          const filePath = target.paths.get(file.label);
-          if (filePath === undefined) continue;
-          const url = `http://127.0.0.1:${target.server.port}${filePath}`;
-          const sampler = new PeakMemorySampler(target.pids);
-          const duration = file.size >= LARGE_FILE_BYTES ? largeDurationSeconds : durationSeconds;
-          const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
-          const peakBytes = await sampler.stop();
-          measurements.push({ server: name, size: file.label, connections, peakBytes, ...result });
+          const measurement = await measureCell(name, targets.get(name) as Target, file, connections);
+          if (measurement === null) continue;
+          measurements.push(measurement);
           console.error(
-            `round ${round}/${rounds} ${file.label} c=${connections} ${name}: ${Math.round(result.requestsPerSecond)} req/s, ${result.errors} errors, ${result.timeouts} timeouts`,
+            `round ${round}/${rounds} ${file.label} c=${connections} ${name}: ${Math.round(measurement.requestsPerSecond)} req/s, ` +
+              `${measurement.errors} errors, ${measurement.timeouts} timeouts`,
           );
         }
       }
@@ -186,6 +181,18 @@ try {
 } finally {
   for (const child of children.reverse()) await child.stop();
   if (!flags.keep) await rm(workDir, { recursive: true, force: true });
+}
+
+/** Drives one server with wrk on one file at one connection count; null when the server lacks the file. */
+async function measureCell(name: string, target: Target, file: BenchFile, connections: number): Promise<Measurement | null> {
+  const filePath = target.paths.get(file.label);
+  if (filePath === undefined) return null;
+  const url = `http://127.0.0.1:${target.server.port}${filePath}`;
+  const sampler = new PeakMemorySampler(target.pids);
+  const duration = file.size >= LARGE_FILE_BYTES ? largeDurationSeconds : durationSeconds;
+  const result = await runWrk({ url, connections, durationSeconds: duration, threads, timeoutSeconds });
+  const peakBytes = await sampler.stop();
+  return { server: name, size: file.label, connections, peakBytes, ...result };
 }
 
 /** Writes a photo-like JPEG of 3000 × 2000 pixels, as a parish volunteer's camera gives, and returns its path. */

@@ -106,7 +106,7 @@ export class PublicPath {
     if (options.dependsOnOrigin && request.headers.origin !== undefined) return;
     const served = { mediaId: media.id, blobKey: content.blobKey, representation: content.representation };
     // A query without variant parameters (a campaign tag, say) serves the plain URL's bytes.
-    const variant = content.blobKey !== describeServed(media).blobKey;
+    const variant = content.blobKey !== publicContentOf(media).sha256;
     const entry = this.deps.cache.remember(served, ticket, { key: request.url, variant, ...options });
     if (entry !== null) this.loadBody(entry);
   }

@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { FastifyServerOptions } from 'fastify';
 
 import type { PublicPath } from './public-path.js';
+import { SERIALIZED_HEADS_SUPPORTED } from './serialized-head.js';
 
 type FastifyHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
 
@@ -31,7 +32,9 @@ export function createPublicServer(handler: FastifyHandler, options: FastifyServ
   if (options.maxRequestsPerSocket !== undefined && options.maxRequestsPerSocket !== null && options.maxRequestsPerSocket > 0) {
     server.maxRequestsPerSocket = options.maxRequestsPerSocket;
   }
-  // Then node:http adds neither a Keep-Alive field nor a closing one to a kept-alive response's head.
-  if (server.keepAliveTimeout === 0 && !((server.maxRequestsPerSocket ?? 0) > 0)) publicPath.useSerializedHeads();
+  // Without a keep-alive timeout or a request limit, node:http adds no Keep-Alive field and no closing one
+  // to a kept-alive response's head, so a head serialised in advance is the one it would write.
+  const requestLimit = server.maxRequestsPerSocket ?? 0;
+  if (SERIALIZED_HEADS_SUPPORTED && server.keepAliveTimeout === 0 && requestLimit <= 0) publicPath.useSerializedHeads();
   return server;
 }

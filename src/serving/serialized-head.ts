@@ -47,10 +47,10 @@ interface HeadSlot {
 
 /**
  * True when node:http keeps the serialised head in `_header`, as Node 20 and 22 do (lib/_http_outgoing.js),
- * so that `end()` sends it before the body as after `writeHead`. On a release that changed this,
- * `putSerializedHead` declines and every hit goes through writeHead again.
+ * so that `end()` sends it before the body as after `writeHead`. On a release that changed this, no server
+ * uses serialised heads, and every hit goes through writeHead again.
  */
-const HEAD_SLOT_AVAILABLE = (() => {
+export const SERIALIZED_HEADS_SUPPORTED = (() => {
   const probe = new http.OutgoingMessage() as unknown as Partial<HeadSlot>;
   return probe._header === null && probe._headerSent === false;
 })();
@@ -58,14 +58,13 @@ const HEAD_SLOT_AVAILABLE = (() => {
 /**
  * Gives a response its serialised head in place of writeHead. Returns false, having changed nothing, when
  * node:http must choose the connection fields itself: for a connection that closes after this response
- * (HTTP/1.0 without keep-alive, `Connection: close`) or a request with Expect. The server must send no
- * Keep-Alive field (keepAliveTimeout 0) and set no request limit per socket, as `createPublicServer` checks.
+ * (HTTP/1.0 without keep-alive, `Connection: close`) or a request with Expect. Only for a fresh response,
+ * on a runtime where SERIALIZED_HEADS_SUPPORTED is true, from a server that sends no Keep-Alive field
+ * (keepAliveTimeout 0) and sets no request limit per socket: `createPublicServer` checks those.
  */
 export function putSerializedHead(request: IncomingMessage, response: ServerResponse, head: SerializedHead, requestId: string): boolean {
-  if (!HEAD_SLOT_AVAILABLE || !response.shouldKeepAlive || request.headers.expect !== undefined) return false;
-  const slot = response as unknown as HeadSlot;
-  if (slot._header !== null) return false;
+  if (!response.shouldKeepAlive || request.headers.expect !== undefined) return false;
   response.statusCode = 200;
-  slot._header = head.start + requestId + head.rest + httpDate() + KEEP_ALIVE_END;
+  (response as unknown as HeadSlot)._header = head.start + requestId + head.rest + httpDate() + KEEP_ALIVE_END;
   return true;
 }
