@@ -127,7 +127,7 @@ export function combineRounds(measurements: readonly Measurement[]): CombinedMea
   });
 }
 
-/** The middle value, or the mean of the two middle values for an even count. */
+/** Returns the middle value, or the mean of the two middle values for an even count. */
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

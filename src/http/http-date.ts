@@ -1,4 +1,4 @@
-/** The Date header value for the current second, or undefined until a response asks for it. */
+/** The Date header value for the current second, or undefined before the first response of that second. */
 let current: string | undefined;
 
 /**

@@ -18,7 +18,7 @@ interface PromptRun {
 }
 
 /**
- * Runs `vitrail user add` in a terminal and types each answer once its prompt shows. Answers end with a
+ * Runs `vitrail user add` in a terminal and types each entry once its prompt shows. Each entry ends with a
  * carriage return, as the Enter key sends.
  */
 async function addUserInTerminal(dataDir: string, email: string, answers: readonly string[]): Promise<PromptRun> {

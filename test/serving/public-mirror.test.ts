@@ -104,7 +104,7 @@ describe('public mirror served by nginx', () => {
     const photo = await uploadMedia('procession.jpg', await sidewaysJpeg());
     assert.ok((await server.server.vitrail.publicMirror?.listEntries())?.includes(`${photo.id}/${photo.name}`));
 
-    // The mirror holds the plain URL's bytes; a variant's query must not get them from nginx.
+    // The mirror contains the plain URL's bytes, so nginx must not serve them for a variant's query.
     const variant = await fetch(`${viaNginx(photo)}?w=40`);
     assert.equal(variant.status, 200);
     assert.match(variant.headers.get('x-request-id') ?? '', /.+/, 'answered by Vitrail');

@@ -20,7 +20,7 @@ interface RawResponse {
 
 /**
  * A client connection that writes requests as raw bytes and reads each response as it comes, so that the
- * test sees the exact head, with the fields fetch hides or adds (Connection, Keep-Alive).
+ * test reads the exact head, with the fields fetch hides or adds (Connection, Keep-Alive).
  */
 class RawConnection {
   private received = Buffer.alloc(0);
