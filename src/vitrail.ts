@@ -246,8 +246,9 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     hashingThread,
     uploadGarbage,
     close: async () => {
-      await fetches.flush();
+      // The public path gives its last fetches to the counter before the counter's last write.
       publicPath.close();
+      await fetches.flush();
       feed.close();
       await hashingThread.close();
       await db.destroy();

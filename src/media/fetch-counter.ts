@@ -40,9 +40,10 @@ export class FetchCounter {
     private readonly logger: Logger,
   ) {}
 
-  record(mediaId: string): void {
+  /** Counts `fetches` fetches of a media, made today. */
+  record(mediaId: string, fetches = 1): void {
     const counts = this.countsOfToday();
-    counts.set(mediaId, (counts.get(mediaId) ?? 0) + 1);
+    counts.set(mediaId, (counts.get(mediaId) ?? 0) + fetches);
     if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FETCH_COUNT_FLUSH_INTERVAL_MS);
       this.timer.unref();

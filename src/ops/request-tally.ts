@@ -5,33 +5,43 @@ export interface TallyTargets {
   readonly variantCacheHits: { inc(value: number): void };
 }
 
-interface RequestCount {
+/**
+ * The requests of one series (method, route, status) and their body bytes since the last read. A caller that
+ * counts the same series often may keep the counter and add to it directly.
+ */
+export interface RequestCounter {
   readonly method: string;
   readonly route: string;
   readonly status: string;
   count: number;
+  bytes: number;
 }
 
 /**
- * Counts requests served outside Fastify, on the public path's cache hits, in plain maps. prom-client
+ * Counts requests served outside Fastify, on the public path's cache hits, in plain objects. prom-client
  * hashes the labels on every `inc`, which costs a noticeable share of a cached response; the tally is
  * added to the counters only when they are read, so /metrics shows the same totals.
  */
 export class RequestTally {
-  /** Counts by route, then method, then status: the strings are the callers' constants, so no key is built. */
-  private requests = new Map<string, Map<string, Map<number, RequestCount>>>();
-  private bytes = new Map<string, number>();
+  /** Counters by route, then method, then status: the strings are the callers' constants, so no key is built. */
+  private readonly counters = new Map<string, Map<string, Map<number, RequestCounter>>>();
   private variantHits = 0;
 
-  count(method: string, route: string, status: number, bodyBytes: number): void {
-    let byMethod = this.requests.get(route);
-    if (byMethod === undefined) this.requests.set(route, (byMethod = new Map()));
+  /** The counter of a series, the same object for as long as the tally lives. */
+  counter(method: string, route: string, status: number): RequestCounter {
+    let byMethod = this.counters.get(route);
+    if (byMethod === undefined) this.counters.set(route, (byMethod = new Map()));
     let byStatus = byMethod.get(method);
     if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
-    const entry = byStatus.get(status);
-    if (entry === undefined) byStatus.set(status, { method, route, status: String(status), count: 1 });
-    else entry.count += 1;
-    if (bodyBytes > 0) this.bytes.set(route, (this.bytes.get(route) ?? 0) + bodyBytes);
+    let counter = byStatus.get(status);
+    if (counter === undefined) byStatus.set(status, (counter = { method, route, status: String(status), count: 0, bytes: 0 }));
+    return counter;
+  }
+
+  count(method: string, route: string, status: number, bodyBytes: number): void {
+    const counter = this.counter(method, route, status);
+    counter.count += 1;
+    counter.bytes += bodyBytes;
   }
 
   /** Counts a hit on a variant URL (a resize on /m/…, Mosaico's image endpoint). */
@@ -48,19 +58,28 @@ export class RequestTally {
 
   /** Adds the requests counted since the last call to the counter, and starts counting from zero. */
   drainRequests(targets: Pick<TallyTargets, 'httpRequests'>): void {
-    const requests = this.requests;
-    this.requests = new Map();
-    for (const byMethod of requests.values()) {
-      for (const byStatus of byMethod.values()) {
-        for (const { method, route, status, count } of byStatus.values()) targets.httpRequests.inc({ method, route, status }, count);
-      }
+    for (const counter of this.allCounters()) {
+      if (counter.count === 0) continue;
+      const { method, route, status, count } = counter;
+      counter.count = 0;
+      targets.httpRequests.inc({ method, route, status }, count);
     }
   }
 
-  /** Adds the body bytes counted since the last call to the counter, and starts counting from zero. */
+  /** Adds the body bytes counted since the last call to the counter, by route, and starts counting from zero. */
   drainBytes(targets: Pick<TallyTargets, 'bytesServed'>): void {
-    const bytes = this.bytes;
-    this.bytes = new Map();
-    for (const [route, value] of bytes) targets.bytesServed.inc({ route }, value);
+    const byRoute = new Map<string, number>();
+    for (const counter of this.allCounters()) {
+      if (counter.bytes === 0) continue;
+      byRoute.set(counter.route, (byRoute.get(counter.route) ?? 0) + counter.bytes);
+      counter.bytes = 0;
+    }
+    for (const [route, bytes] of byRoute) targets.bytesServed.inc({ route }, bytes);
+  }
+
+  private *allCounters(): Generator<RequestCounter> {
+    for (const byMethod of this.counters.values()) {
+      for (const byStatus of byMethod.values()) yield* byStatus.values();
+    }
   }
 }

@@ -41,6 +41,8 @@ export interface CachedMedia extends ServedMedia {
   readonly plainHead: PreparedResponse;
   /** The whole body, when it fits the memory budget and has been read. */
   body: Buffer | null;
+  /** Hits counted as fetches in the current turn of the event loop, not yet given to the fetch counter. */
+  unrecordedFetches: number;
 }
 
 /** Options of `remember`; the defaults fit a media's plain public URL. */
@@ -140,6 +142,7 @@ export class PublicMediaCache {
       plainGet: plan('GET'),
       plainHead: plan('HEAD'),
       body: null,
+      unrecordedFetches: 0,
       usedSinceQueued: false,
     };
     this.entries.set(key, entry);

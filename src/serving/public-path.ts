@@ -7,6 +7,7 @@ import { accessPolicy } from '../auth/access-policy.js';
 import type { MediaRow } from '../db/schema.js';
 import { createRequestId } from '../http/request-ids.js';
 import { isMediaId } from '../media/media-ids.js';
+import type { RequestCounter } from '../ops/request-tally.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { MediaChangeFeed } from './media-change-feed.js';
 import { PublicMediaCache, prepareResponse, type CacheTicket, type CachedMedia, type PreparedResponse, type ServedMedia } from './public-media-cache.js';
@@ -17,7 +18,8 @@ import { putSerializedHead } from './serialized-head.js';
 
 /** Counts the requests the public path serves, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
-  count(method: string, route: string, status: number, bodyBytes: number): void;
+  /** The counter of one series, which the public path keeps and adds to. */
+  counter(method: string, route: string, status: number): RequestCounter;
   countVariantHit(): void;
 }
 
@@ -43,7 +45,7 @@ export interface PublicPathDependencies {
   readonly feed: MediaChangeFeed | null;
   readonly blobs: BlobStore;
   /** Counts anonymous fetches, as the route does through the media service. */
-  readonly fetches: { record(mediaId: string): void };
+  readonly fetches: { record(mediaId: string, fetches: number): void };
   /** Counts requests and bytes served, as the Fastify hook does for routed requests. */
   readonly metrics?: PublicPathMetrics;
   readonly logger: Logger;
@@ -60,6 +62,18 @@ export class PublicPath {
   private readonly loadingBodies = new Set<string>();
   private closing = false;
   private serializedHeads = false;
+  /** Whether `beginTurn` ran in this turn of the event loop. */
+  private inTurn = false;
+  /** Whether hits are logged at info, read once per turn. */
+  private logsHits = false;
+  /** The entries whose hits of this turn are not yet given to the fetch counter. */
+  private readonly fetchedEntries: CachedMedia[] = [];
+  /** The request counters of 200 responses, by route and method: see `okCounter`. */
+  private readonly okCounters: (RequestCounter | undefined)[] = [];
+  private readonly endTurn = (): void => {
+    this.inTurn = false;
+    this.recordFetches();
+  };
 
   constructor(private readonly deps: PublicPathDependencies) {}
 
@@ -119,46 +133,71 @@ export class PublicPath {
     this.serializedHeads = true;
   }
 
-  /** Stops serving from the cache, so requests during shutdown reach Fastify, which returns 503. */
+  /**
+   * Stops serving from the cache, so requests during shutdown reach Fastify, which returns 503, and gives
+   * the fetches counted so far to the fetch counter.
+   */
   close(): void {
     this.closing = true;
+    this.recordFetches();
   }
 
   /** Serves the request if it is a cache hit; returns false, having written nothing, otherwise. */
   tryServe(request: IncomingMessage, response: ServerResponse, fallback: FallbackHandler): boolean {
-    if (this.closing || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
+    const method = request.method;
+    const url = request.url;
+    if (this.closing || (method !== 'GET' && method !== 'HEAD') || url === undefined) return false;
     const headers = request.headers;
     // Credentials could change the answer and must be checked, and only anonymous fetches are counted.
-    if (headers.authorization !== undefined || request.url === undefined) return false;
-    const key = cacheKeyOf(request.url);
+    if (headers.authorization !== undefined) return false;
+    const key = cacheKeyOf(url);
     if (key === null) return false;
-    this.deps.feed?.pollOncePerTurn();
+    if (!this.inTurn) this.beginTurn();
     const entry = this.deps.cache.get(key);
     if (entry === undefined || (entry.dependsOnOrigin && headers.origin !== undefined)) return false;
 
-    const logged = this.deps.logger.isLevelEnabled('info');
-    const startedAt = logged ? performance.now() : 0;
+    const startedAt = this.logsHits ? performance.now() : 0;
     const requestId = createRequestId(request);
-    if (entry.countsFetch) this.deps.fetches.record(entry.mediaId);
+    if (entry.countsFetch && entry.unrecordedFetches++ === 0) this.fetchedEntries.push(entry);
     if (entry.variant) this.deps.metrics?.countVariantHit();
     const prepared = hasNoConditions(headers)
-      ? request.method === 'HEAD'
+      ? method === 'HEAD'
         ? entry.plainHead
         : entry.plainGet
-      : prepareResponse(planResponse(entry.representation, readRequestConditions(request.method, headers)), entry.extraFields);
+      : prepareResponse(planResponse(entry.representation, readRequestConditions(method, headers)), entry.extraFields);
     const plan = prepared.plan;
 
     if (plan.body === null || entry.body !== null) {
       this.writeHead(request, response, prepared, requestId);
       response.end(plan.body === null || entry.body === null ? undefined : sliceBody(entry.body, plan));
       this.countCompleted(request, response, plan);
-      if (logged) this.logCompleted(request, response, requestId, startedAt);
+      if (this.logsHits) this.logCompleted(request, response, requestId, startedAt);
       return true;
     }
 
     this.loadBody(entry);
     this.stream(entry, prepared, request, response, requestId, startedAt, fallback);
     return true;
+  }
+
+  /**
+   * Runs before the first lookup of each turn of the event loop: takes the changes other processes made
+   * (see MediaChangeFeed.pollOncePerTurn) and reads the log level. At the end of the turn, the fetches
+   * counted go to the fetch counter in one call per media, not one per response.
+   */
+  private beginTurn(): void {
+    this.inTurn = true;
+    this.deps.feed?.pollOncePerTurn();
+    this.logsHits = this.deps.logger.isLevelEnabled('info');
+    setImmediate(this.endTurn);
+  }
+
+  private recordFetches(): void {
+    for (const entry of this.fetchedEntries) {
+      this.deps.fetches.record(entry.mediaId, entry.unrecordedFetches);
+      entry.unrecordedFetches = 0;
+    }
+    this.fetchedEntries.length = 0;
   }
 
   private stream(
@@ -217,11 +256,20 @@ export class PublicPath {
   private countCompleted(request: IncomingMessage, response: ServerResponse, plan: ResponsePlan): void {
     const metrics = this.deps.metrics;
     if (metrics === undefined) return;
-    const url = request.url ?? '';
-    // The route patterns Fastify reports, so that hits and routed requests share their series.
-    const route = url.startsWith(MOSAICO_IMAGE_PATH) ? MOSAICO_IMAGE_ROUTE : routeOfMediaUrl(url);
-    const bodyBytes = plan.body === null ? 0 : plan.body.end - plan.body.start + 1;
-    metrics.count(request.method ?? 'GET', route, response.statusCode, bodyBytes);
+    const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
+    const route = routeOf(request.url ?? '');
+    const status = response.statusCode;
+    const counter = status === 200 ? this.okCounter(metrics, method, route) : metrics.counter(method, route, status);
+    counter.count += 1;
+    if (plan.body !== null) counter.bytes += plan.body.end - plan.body.start + 1;
+  }
+
+  /** Returns the counter of 200 responses to GET or HEAD on a route, kept after the first lookup, since most hits need one. */
+  private okCounter(metrics: PublicPathMetrics, method: 'GET' | 'HEAD', route: PublicRoute): RequestCounter {
+    const slot = PUBLIC_ROUTES.indexOf(route) * 2 + (method === 'HEAD' ? 1 : 0);
+    let counter = this.okCounters[slot];
+    if (counter === undefined) this.okCounters[slot] = counter = metrics.counter(method, route, 200);
+    return counter;
   }
 
   /** Logs one line per request at info, as the routed requests' log does. */
@@ -252,7 +300,12 @@ export function describeServed(media: MediaRow): ServedMedia {
 const MOSAICO_IMAGE_ROUTE = '/integrations/mosaico/img';
 const MOSAICO_IMAGE_PATH = `${MOSAICO_IMAGE_ROUTE}?`;
 
-function routeOfMediaUrl(url: string): string {
+/** The route patterns Fastify reports for the URLs the public path serves, so that hits and routed requests share their series. */
+const PUBLIC_ROUTES = ['/m/:id', '/m/:id/*', MOSAICO_IMAGE_ROUTE] as const;
+type PublicRoute = (typeof PUBLIC_ROUTES)[number];
+
+function routeOf(url: string): PublicRoute {
+  if (url.startsWith(MOSAICO_IMAGE_PATH)) return MOSAICO_IMAGE_ROUTE;
   const end = url.indexOf('?');
   const slash = url.indexOf('/', 3);
   return slash === -1 || (end !== -1 && slash > end) ? '/m/:id' : '/m/:id/*';

@@ -28,4 +28,20 @@ describe('RequestTally', () => {
     assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="206"}'), 1);
     assert.equal(sample(second, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1510);
   });
+
+  it('keeps counting through a kept counter', async () => {
+    const metrics = new VitrailMetrics({ usedBytes: async () => 0, freeBytes: async () => 0 });
+    const kept = metrics.publicPathTally.counter('GET', '/m/:id', 200);
+    kept.count += 2;
+    kept.bytes += 100;
+    const first = await metrics.registry.metrics();
+    assert.equal(sample(first, 'vitrail_http_requests_total{method="GET",route="/m/:id",status="200"}'), 2);
+    assert.equal(sample(first, 'vitrail_http_response_bytes_total{route="/m/:id"}'), 100);
+
+    kept.count += 1;
+    kept.bytes += 50;
+    const second = await metrics.registry.metrics();
+    assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id",status="200"}'), 3);
+    assert.equal(sample(second, 'vitrail_http_response_bytes_total{route="/m/:id"}'), 150);
+  });
 });
