@@ -158,7 +158,7 @@ export class PublicPath {
 
     const startedAt = this.logsHits ? performance.now() : 0;
     const requestId = createRequestId(request);
-    if (entry.countsFetch && entry.unrecordedFetches++ === 0) this.fetchedEntries.push(entry);
+    if (entry.countsFetch) this.countFetch(entry);
     if (entry.variant) this.deps.metrics?.countVariantHit();
     const prepared = hasNoConditions(headers)
       ? method === 'HEAD'
@@ -192,6 +192,13 @@ export class PublicPath {
     setImmediate(this.endTurn);
   }
 
+  /** Counts a fetch of an entry's media, given to the fetch counter at the end of the turn. */
+  private countFetch(entry: CachedMedia): void {
+    if (entry.unrecordedFetches === 0) this.fetchedEntries.push(entry);
+    entry.unrecordedFetches += 1;
+  }
+
+  /** Gives the fetches counted since the last call to the fetch counter, in one call per entry. */
   private recordFetches(): void {
     for (const entry of this.fetchedEntries) {
       this.deps.fetches.record(entry.mediaId, entry.unrecordedFetches);
