@@ -27,7 +27,7 @@ export class RequestTally {
   private readonly counters = new Map<string, Map<string, Map<number, RequestCounter>>>();
   private variantHits = 0;
 
-  /** The counter of a series, the same object for as long as the tally lives. */
+  /** Returns the counter of a series, the same object for as long as the tally lives. */
   counter(method: string, route: string, status: number): RequestCounter {
     let byMethod = this.counters.get(route);
     if (byMethod === undefined) this.counters.set(route, (byMethod = new Map()));
@@ -36,12 +36,6 @@ export class RequestTally {
     let counter = byStatus.get(status);
     if (counter === undefined) byStatus.set(status, (counter = { method, route, status: String(status), count: 0, bytes: 0 }));
     return counter;
-  }
-
-  count(method: string, route: string, status: number, bodyBytes: number): void {
-    const counter = this.counter(method, route, status);
-    counter.count += 1;
-    counter.bytes += bodyBytes;
   }
 
   /** Counts a hit on a variant URL (a resize on /m/…, Mosaico's image endpoint). */

@@ -18,7 +18,7 @@ import { putSerializedHead } from './serialized-head.js';
 
 /** Counts the requests the public path serves, as Fastify's onResponse hook does for routed requests. */
 export interface PublicPathMetrics {
-  /** The counter of one series, which the public path keeps and adds to. */
+  /** Returns the counter of one series, which the public path keeps and adds to. */
   counter(method: string, route: string, status: number): RequestCounter;
   countVariantHit(): void;
 }

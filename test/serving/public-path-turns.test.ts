@@ -41,7 +41,7 @@ describe('public path turns', () => {
     const { calls, stop } = watchFetchRecords();
     const connection = new RawConnection(port);
     try {
-      // Sent in one write, the four requests are read, and answered, in one turn.
+      // Sent in one write, the four requests are read and served in one turn.
       for (const method of ['GET', 'GET', 'HEAD', 'GET']) connection.send(method, media.path);
       for (const method of ['GET', 'GET', 'HEAD', 'GET']) {
         const response = await connection.read(method);

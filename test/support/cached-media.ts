@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestServer } from './test-server.js';
 import { upload } from './uploads.js';
 
-/** Uploads a public PDF of about 3 KB; returns its id, the path of its public URL and its bytes. */
+/** Uploads a public PDF of about 3 KB. Returns its id, the path of its public URL and its bytes. */
 export async function cachedPdf(server: TestServer, name: string): Promise<{ id: string; path: string; content: Buffer }> {
   const content = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000)]);
   const response = await upload(server, { name, content });
@@ -14,7 +14,7 @@ export async function cachedPdf(server: TestServer, name: string): Promise<{ id:
   return { id: media.id, path: new URL(media.url).pathname, content };
 }
 
-/** Waits until the cache has the media; the route fills it, and reads a small body in the background. */
+/** Waits until the cache has the media. The route fills it and reads a small body in the background. */
 export async function eventuallyCached(server: TestServer, mediaId: string): Promise<void> {
   for (let attempt = 0; attempt < 100 && !server.server.vitrail.publicPath.isCached(mediaId); attempt += 1) await sleep(10);
   assert.equal(server.server.vitrail.publicPath.isCached(mediaId), true);
