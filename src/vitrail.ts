@@ -120,8 +120,8 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     userQuotaBytes: settings.ops.userQuotaBytes,
     storageQuotaBytes: settings.ops.storageQuotaBytes,
   });
-  const metrics = new VitrailMetrics({ usedBytes: () => storageGuard.usedBytes(null), freeBytes: () => storageGuard.freeBytes() });
   const cache = new PublicMediaCache({ memoryBytes: settings.memoryCacheBytes, maxEntries: PUBLIC_CACHE_MAX_ENTRIES });
+  const metrics = new VitrailMetrics({ usedBytes: () => storageGuard.usedBytes(null), freeBytes: () => storageGuard.freeBytes() }, cache);
   const feed = new MediaChangeFeed(settings.dataDir, cache);
 
   const mediaRepository = new MediaRepository(db);

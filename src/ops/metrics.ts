@@ -9,6 +9,14 @@ export interface StorageReadings {
   freeBytes(): Promise<number>;
 }
 
+/** What the public path's cache holds, for the gauges that show it. */
+export interface PublicCacheReadings {
+  /** Media and variants known to the cache. */
+  readonly size: number;
+  /** Bytes of bodies kept in memory. */
+  readonly cachedBodyBytes: number;
+}
+
 /**
  * The metrics of one Vitrail process, in its own registry so several servers in one process (the tests)
  * do not share counters. Image renders observe `imageProcessingSeconds`, and image variants count
@@ -70,7 +78,39 @@ export class VitrailMetrics {
     registers: [this.registry],
   });
 
-  constructor(storage: StorageReadings) {
+  readonly publicCacheHits: Counter = new Counter({
+    name: 'vitrail_public_cache_hits_total',
+    help: 'Anonymous requests for a public URL answered from the public path cache, without a database query',
+    registers: [this.registry],
+    collect: () => this.publicPathTally.drainCacheHits(this),
+  });
+
+  readonly publicCacheMisses: Counter = new Counter({
+    name: 'vitrail_public_cache_misses_total',
+    help: 'Anonymous requests for a public URL that the public path cache did not hold, answered by the route',
+    registers: [this.registry],
+    collect: () => this.publicPathTally.drainCacheMisses(this),
+  });
+
+  constructor(storage: StorageReadings, publicCache?: PublicCacheReadings) {
+    if (publicCache !== undefined) {
+      new Gauge({
+        name: 'vitrail_public_cache_entries',
+        help: 'Public media and variants whose description the public path cache holds',
+        registers: [this.registry],
+        collect() {
+          this.set(publicCache.size);
+        },
+      });
+      new Gauge({
+        name: 'vitrail_public_cache_body_bytes',
+        help: 'Bytes of public media bodies the public path cache keeps in memory, within VITRAIL_MEMORY_CACHE_BYTES',
+        registers: [this.registry],
+        collect() {
+          this.set(publicCache.cachedBodyBytes);
+        },
+      });
+    }
     new Gauge({
       name: 'vitrail_storage_used_bytes',
       help: 'Bytes of media stored, trash included',

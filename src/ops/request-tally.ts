@@ -3,6 +3,8 @@ export interface TallyTargets {
   readonly httpRequests: { inc(labels: { method: string; route: string; status: string }, value: number): void };
   readonly bytesServed: { inc(labels: { route: string }, value: number): void };
   readonly variantCacheHits: { inc(value: number): void };
+  readonly publicCacheHits: { inc(value: number): void };
+  readonly publicCacheMisses: { inc(value: number): void };
 }
 
 /**
@@ -26,6 +28,8 @@ export class RequestTally {
   /** Counters by route, then method, then status: the strings are the callers' constants, so no key is built. */
   private readonly counters = new Map<string, Map<string, Map<number, RequestCounter>>>();
   private variantHits = 0;
+  private cacheHits = 0;
+  private cacheMisses = 0;
 
   /** Returns the counter of a series, the same object for as long as the tally lives. */
   counter(method: string, route: string, status: number): RequestCounter {
@@ -43,11 +47,28 @@ export class RequestTally {
     this.variantHits += 1;
   }
 
+  /** Counts a request for a public URL that the public path found in its cache (a hit) or left to the route. */
+  countCacheLookup(hit: boolean): void {
+    if (hit) this.cacheHits += 1;
+    else this.cacheMisses += 1;
+  }
+
   /** Adds the variant hits counted since the last call to the counter, and starts counting from zero. */
   drainVariantHits(targets: Pick<TallyTargets, 'variantCacheHits'>): void {
-    const hits = this.variantHits;
+    addPending(targets.variantCacheHits, this.variantHits);
     this.variantHits = 0;
-    if (hits > 0) targets.variantCacheHits.inc(hits);
+  }
+
+  /** Adds the public cache's hits counted since the last call to the counter, and starts counting from zero. */
+  drainCacheHits(targets: Pick<TallyTargets, 'publicCacheHits'>): void {
+    addPending(targets.publicCacheHits, this.cacheHits);
+    this.cacheHits = 0;
+  }
+
+  /** Adds the public cache's misses counted since the last call to the counter, and starts counting from zero. */
+  drainCacheMisses(targets: Pick<TallyTargets, 'publicCacheMisses'>): void {
+    addPending(targets.publicCacheMisses, this.cacheMisses);
+    this.cacheMisses = 0;
   }
 
   /** Adds the requests counted since the last call to the counter, and starts counting from zero. */
@@ -76,4 +97,8 @@ export class RequestTally {
       for (const byStatus of byMethod.values()) yield* byStatus.values();
     }
   }
+}
+
+function addPending(counter: { inc(value: number): void }, pending: number): void {
+  if (pending > 0) counter.inc(pending);
 }

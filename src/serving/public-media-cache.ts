@@ -99,6 +99,12 @@ export class PublicMediaCache {
     return Math.floor(this.options.memoryBytes / 4);
   }
 
+  /** How many media and variants the cache holds. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Bytes of the bodies kept in memory. */
   get cachedBodyBytes(): number {
     return this.bodyBytes;
   }

@@ -21,6 +21,7 @@ export interface PublicPathMetrics {
   /** Returns the counter of one series, which the public path keeps and adds to. */
   counter(method: string, route: string, status: number): RequestCounter;
   countVariantHit(): void;
+  countCacheLookup(hit: boolean): void;
 }
 
 /** The parts of a routed request that `rememberVariant` reads. */
@@ -154,7 +155,9 @@ export class PublicPath {
     if (key === null) return false;
     if (!this.inTurn) this.beginTurn();
     const entry = this.deps.cache.get(key);
-    if (entry === undefined || (entry.dependsOnOrigin && headers.origin !== undefined)) return false;
+    const hit = entry !== undefined && !(entry.dependsOnOrigin && headers.origin !== undefined);
+    this.deps.metrics?.countCacheLookup(hit);
+    if (!hit) return false;
 
     const startedAt = this.logsHits ? performance.now() : 0;
     const requestId = createRequestId(request);

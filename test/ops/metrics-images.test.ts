@@ -5,13 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 
 import { uploadMedia } from '../support/images.js';
+import { sampleValue } from '../support/metrics.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-
-/** Returns the value of one series in a Prometheus text page, or 0 when the series is absent. */
-function sampleValue(metrics: string, series: string): number {
-  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
 
 describe('image metrics', () => {
   let server: TestServer;

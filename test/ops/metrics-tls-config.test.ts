@@ -15,17 +15,13 @@ import { buildApp } from '../../src/http/app.js';
 import { openVitrail } from '../../src/vitrail.js';
 import { SettingsError } from '../../src/config/settings.js';
 import { runCli } from '../support/cli.js';
+import { sampleValue } from '../support/metrics.js';
 import { freePort } from '../support/nginx.js';
 import { occupyPort } from '../support/occupied-port.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
 
 const run = promisify(execFile);
-
-function sampleValue(metrics: string, series: string): number {
-  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
 
 describe('GET /metrics', () => {
   let server: TestServer;

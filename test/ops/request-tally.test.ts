@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { VitrailMetrics } from '../../src/ops/metrics.js';
+import { hasSample, sampleValue } from '../support/metrics.js';
 
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((row) => row.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
 
 /** Counts one request of a series, with its body bytes, as the public path does through a kept counter. */
 function count(metrics: VitrailMetrics, method: string, route: string, status: number, bodyBytes: number): void {
@@ -24,16 +21,16 @@ describe('RequestTally', () => {
     count(metrics, 'HEAD', '/m/:id', 304, 0);
 
     const first = await metrics.registry.metrics();
-    assert.equal(sample(first, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'), 3);
-    assert.equal(sample(first, 'vitrail_http_requests_total{method="HEAD",route="/m/:id",status="304"}'), 1);
-    assert.equal(sample(first, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1500);
-    assert.equal(sample(first, 'vitrail_http_response_bytes_total{route="/m/:id"}'), undefined, 'a response without body adds no bytes');
+    assert.equal(sampleValue(first, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'), 3);
+    assert.equal(sampleValue(first, 'vitrail_http_requests_total{method="HEAD",route="/m/:id",status="304"}'), 1);
+    assert.equal(sampleValue(first, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1500);
+    assert.equal(hasSample(first, 'vitrail_http_response_bytes_total{route="/m/:id"}'), false, 'a response without body adds no bytes');
 
     count(metrics, 'GET', '/m/:id/*', 206, 10);
     const second = await metrics.registry.metrics();
-    assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'), 3, 'a read adds nothing twice');
-    assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="206"}'), 1);
-    assert.equal(sample(second, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1510);
+    assert.equal(sampleValue(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'), 3, 'a read adds nothing twice');
+    assert.equal(sampleValue(second, 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="206"}'), 1);
+    assert.equal(sampleValue(second, 'vitrail_http_response_bytes_total{route="/m/:id/*"}'), 1510);
   });
 
   it('keeps counting through a held counter', async () => {
@@ -42,13 +39,13 @@ describe('RequestTally', () => {
     heldCounter.count += 2;
     heldCounter.bytes += 100;
     const first = await metrics.registry.metrics();
-    assert.equal(sample(first, 'vitrail_http_requests_total{method="GET",route="/m/:id",status="200"}'), 2);
-    assert.equal(sample(first, 'vitrail_http_response_bytes_total{route="/m/:id"}'), 100);
+    assert.equal(sampleValue(first, 'vitrail_http_requests_total{method="GET",route="/m/:id",status="200"}'), 2);
+    assert.equal(sampleValue(first, 'vitrail_http_response_bytes_total{route="/m/:id"}'), 100);
 
     heldCounter.count += 1;
     heldCounter.bytes += 50;
     const second = await metrics.registry.metrics();
-    assert.equal(sample(second, 'vitrail_http_requests_total{method="GET",route="/m/:id",status="200"}'), 3);
-    assert.equal(sample(second, 'vitrail_http_response_bytes_total{route="/m/:id"}'), 150);
+    assert.equal(sampleValue(second, 'vitrail_http_requests_total{method="GET",route="/m/:id",status="200"}'), 3);
+    assert.equal(sampleValue(second, 'vitrail_http_response_bytes_total{route="/m/:id"}'), 150);
   });
 });

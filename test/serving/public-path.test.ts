@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { loadSettings } from '../../src/config/settings.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { openVitrail } from '../../src/vitrail.js';
+import { sampleValue } from '../support/metrics.js';
 import { eventually, upload } from '../support/uploads.js';
 import { bearer, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -169,17 +170,41 @@ for (const memoryCacheBytes of ['0', String(1024 * 1024)]) {
       const media = await uploadPdf(server, 'tarifs.pdf', 700);
       await (await fetch(media.url)).arrayBuffer();
       await waitUntilCached(server.server, media.id);
-      const counted = async () => {
-        const text = await (await fetch(`${server.url}/metrics`)).text();
-        const line = text.split('\n').find((row) => row.startsWith('vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}'));
-        return Number(line?.split(' ').at(-1) ?? 0);
-      };
+      const counted = async () =>
+        sampleValue(await (await fetch(`${server.url}/metrics`)).text(), 'vitrail_http_requests_total{method="GET",route="/m/:id/*",status="200"}');
       const before = await counted();
       await (await fetch(media.url)).arrayBuffer();
       await (await fetch(media.url)).arrayBuffer();
       // A streamed body is counted once the server's pipeline ends, which can come after the client has it all.
       await eventually(async () => (await counted()) >= before + 2);
       assert.equal(await counted(), before + 2);
+    });
+
+    it('shows its hits, misses and contents in the metrics', async () => {
+      const read = async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        return {
+          hits: sampleValue(text, 'vitrail_public_cache_hits_total'),
+          misses: sampleValue(text, 'vitrail_public_cache_misses_total'),
+          entries: sampleValue(text, 'vitrail_public_cache_entries'),
+          bodyBytes: sampleValue(text, 'vitrail_public_cache_body_bytes'),
+        };
+      };
+      const before = await read();
+      const media = await uploadPdf(server, 'kermesse.pdf', 900);
+      await (await fetch(media.url)).arrayBuffer();
+      await waitUntilCached(server.server, media.id);
+      await (await fetch(media.url)).arrayBuffer();
+      await (await fetch(`${media.url}?utm_campaign=avent`)).arrayBuffer();
+      await (await fetch(media.url, { headers: bearer(server.editorToken) })).arrayBuffer();
+
+      const after = await read();
+      assert.equal(after.misses - before.misses, 2, 'the first fetch and the first with a query went to the route');
+      assert.equal(after.hits - before.hits, 1);
+      assert.equal(after.entries - before.entries, 2, 'the plain URL and the URL with a query');
+      if (memoryCacheBytes === '0') assert.equal(after.bodyBytes, 0, 'no body kept without a memory budget');
+      // Bodies are read into memory in the background, so the gauge may lag the fetches a little.
+      else await eventually(async () => (await read()).bodyBytes >= before.bodyBytes + 900);
     });
 
     it('serves new content at once after a replace', async () => {
