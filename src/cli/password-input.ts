@@ -1,7 +1,6 @@
-import { read } from 'read';
-
 import { findPasswordProblem } from '../auth/passwords.js';
 import { VitrailError } from '../errors/catalogue.js';
+import { PasswordPrompt } from './password-prompt.js';
 
 export interface PasswordInputOptions {
   readonly passwordStdin?: boolean;
@@ -18,13 +17,18 @@ export async function readNewPassword(options: PasswordInputOptions): Promise<st
       reason: 'no terminal to prompt for the password: pipe it in and add --password-stdin',
     });
   }
-  const password = await read({ prompt: 'Password: ', silent: true, replace: '*', output: process.stderr });
-  // Checked before the second prompt, so that a password too short is not typed twice for nothing.
-  const problem = findPasswordProblem(password);
-  if (problem !== null) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: problem });
-  const again = await read({ prompt: 'Password again: ', silent: true, replace: '*', output: process.stderr });
-  if (password !== again) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'the two passwords differ' });
-  return password;
+  const prompt = new PasswordPrompt();
+  try {
+    const password = await prompt.ask('Password: ');
+    // Checked before the second prompt, so that a password too short is not typed twice for nothing.
+    const problem = findPasswordProblem(password);
+    if (problem !== null) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: problem });
+    const again = await prompt.ask('Password again: ');
+    if (password !== again) throw new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'the two passwords differ' });
+    return password;
+  } finally {
+    prompt.close();
+  }
 }
 
 async function readPasswordFromStdin(): Promise<string> {
