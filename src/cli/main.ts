@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config/settings.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { importCommands } from './import-commands.js';
+import { PromptInterruptedError } from './password-prompt.js';
 import { OperationError } from '../ops/operation-error.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
 import { checkCommand } from './check-command.js';
@@ -17,6 +18,8 @@ import { userCommands } from './user-commands.js';
 
 /** Exit status of a command that failed on bad settings or input, as opposed to an unexpected failure. */
 const EXIT_USAGE = 2;
+/** Exit status after Ctrl+C, the 128 + SIGINT (2) that shells report for an interrupted program. */
+const EXIT_INTERRUPTED = 130;
 
 const program = new Command('vitrail')
   .description('Vitrail, a media server for e-mail campaigns')
@@ -43,6 +46,8 @@ try {
 
 function reportFailure(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode;
+  // Ctrl+C is the user's own request to stop, so no message is printed.
+  if (error instanceof PromptInterruptedError) return EXIT_INTERRUPTED;
   if (error instanceof SettingsError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT_USAGE;

@@ -5,6 +5,14 @@ import MuteStream from 'mute-stream';
 
 import { VitrailError } from '../errors/catalogue.js';
 
+/** Raised when Ctrl+C is pressed at a password prompt. */
+export class PromptInterruptedError extends Error {
+  constructor() {
+    super('the password entry was interrupted with Ctrl+C');
+    this.name = 'PromptInterruptedError';
+  }
+}
+
 /** A prompt on screen that waits for its line. */
 interface PendingPrompt {
   resolve(line: string): void;
@@ -23,7 +31,7 @@ export class PasswordPrompt {
   private pending: PendingPrompt | null = null;
   /** Mask for readline's echo at the prompt on screen, or null between prompts, when the echo is dropped. */
   private mask: MuteStream | null = null;
-  /** Error that every later prompt raises, set once the input ends. */
+  /** Error that every later prompt raises, set once the input ends or Ctrl+C is pressed. */
   private failure: Error | null = null;
 
   constructor() {
@@ -35,7 +43,9 @@ export class PasswordPrompt {
       historySize: 0,
     });
     this.readline.on('line', (line) => this.receive(line));
-    // Ctrl+D on an empty line, Ctrl+C, or the end of standard input closes the interface.
+    // Without a 'SIGINT' listener, readline closes the interface on Ctrl+C, which would read as the end of input.
+    this.readline.on('SIGINT', () => this.stop(new PromptInterruptedError()));
+    // Ctrl+D on an empty line, or the end of standard input, closes the interface.
     this.readline.on('close', () => this.stop(inputEndedError()));
     this.readline.on('error', (error) => this.stop(inputEndedError(error)));
   }

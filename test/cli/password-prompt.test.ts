@@ -152,6 +152,13 @@ describe('password prompt in a terminal', { skip: existsSync(SCRIPT) ? false : `
         assert.equal(run.code, 1, run.screen);
         assert.match(run.screen, /the input ended before a password was entered/);
       });
+
+      it('exits with status 130 on Ctrl+C', async () => {
+        const run = await typeInTerminal(dataDir, emailOf('cancel'), [['correct\x03']], terminalType);
+        assert.equal(run.code, 130, run.screen);
+        assert.doesNotMatch(run.screen, /error|\n\s+at /i, 'no message and no stack trace');
+        assert.doesNotMatch(run.screen, PASSWORD_ON_SCREEN, 'the typed password never shows');
+      });
     });
   }
 
