@@ -38,6 +38,7 @@ export class PasswordPrompt {
     this.readline = createInterface({
       input: process.stdin,
       output: new EchoOutput((text) => this.mask?.write(text)),
+      // NOTE: with TERM=dumb, Node 20's readline does no line editing, so a backspace becomes part of the password.
       terminal: true,
       // Readline keeps entered lines in memory for the up-arrow key, and passwords have no place there.
       historySize: 0,
