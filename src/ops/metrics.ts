@@ -9,7 +9,7 @@ export interface StorageReadings {
   freeBytes(): Promise<number>;
 }
 
-/** What the public path's cache holds, for the gauges that show it. */
+/** Contents of the public path's cache, for the gauges that show them. */
 export interface PublicCacheReadings {
   /** Media and variants known to the cache. */
   readonly size: number;

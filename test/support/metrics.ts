@@ -1,4 +1,4 @@
-/** The line of one series in a Prometheus text page, or undefined when the series is absent. */
+/** Finds the line of one series in a Prometheus text page; undefined when the series is absent. */
 function sampleLine(metrics: string, series: string): string | undefined {
   return metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
 }
@@ -9,7 +9,7 @@ export function sampleValue(metrics: string, series: string): number {
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
 
-/** Whether a Prometheus text page has a line for the series. */
+/** Tells whether a Prometheus text page has a line for the series. */
 export function hasSample(metrics: string, series: string): boolean {
   return sampleLine(metrics, series) !== undefined;
 }
