@@ -75,6 +75,7 @@ try {
   const staticPaths = new Map(files.map((file) => [file.label, `/f/${file.name}`]));
   const photo = flags['no-mosaico'] ? null : await writeBenchPhoto(workDir);
 
+  // Every server starts first, so that one wait serves them all before their idle memory is read.
   const nginxPort = await freePort();
   const nginx = await startNginx({
     prefix: path.join(workDir, 'nginx'),
@@ -82,15 +83,48 @@ try {
     servers: `server { listen 127.0.0.1:${nginxPort}; location /f/ { alias ${filesDir}/; } }`,
   });
   children.push(nginx);
-  targets.set('nginx', { server: nginx, pids: [nginx.pid], paths: staticPaths, idleBytes: await idleBytes([nginx.pid]) });
 
+  const vitrails: { name: string; server: ChildServer; token: string }[] = [];
   for (const workers of flags['vitrail-workers'].split(',').map(Number)) {
     const name = workers === 1 ? 'Vitrail' : `Vitrail ×${workers}`;
     const dataDir = path.join(workDir, `vitrail-${workers}`);
     const token = await createBenchToken(dataDir);
     const server = await startVitrail(name, dataDir, await freePort(), { VITRAIL_WORKERS: String(workers) });
     children.push(server);
-    const idle = await idleBytes([server.pid]);
+    vitrails.push({ name, server, token });
+  }
+
+  let front: { vitrail: ChildServer; token: string; nginx: ChildServer } | null = null;
+  if (!flags['no-front']) {
+    const dataDir = path.join(workDir, 'vitrail-front');
+    const token = await createBenchToken(dataDir);
+    const vitrail = await startVitrail('Vitrail behind nginx', dataDir, await freePort(), {
+      VITRAIL_PUBLIC_MIRROR_DIR: path.join(workDir, 'public-mirror'),
+    });
+    children.push(vitrail);
+    const frontPort = await freePort();
+    const frontNginx = await startNginx({ prefix: path.join(workDir, 'nginx-front'), port: frontPort, servers: await shippedFrontConfig(workDir, vitrail.port, frontPort) });
+    children.push(frontNginx);
+    front = { vitrail, token, nginx: frontNginx };
+  }
+
+  const compiledServers = new URL('./servers/', import.meta.url);
+  const references: [string, ChildServer][] = [];
+  for (const [name, script, ...extra] of [
+    ['@fastify/static', 'static-server.js'],
+    ['node:http', 'memory-server.js'],
+    ['node:http, media headers', 'memory-server.js', 'media-headers'],
+  ] as const) {
+    const port = await freePort();
+    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port), ...extra], port);
+    children.push(server);
+    references.push([name, server]);
+  }
+
+  await settle();
+  targets.set('nginx', { server: nginx, pids: [nginx.pid], paths: staticPaths, idleBytes: await residentBytes([nginx.pid]) });
+  for (const { name, server, token } of vitrails) {
+    const idle = await residentBytes([server.pid]);
     const paths = await uploadBenchFiles(server, token, filesDir, files);
     if (photo !== null) {
       const resized = await mosaicoResizePath(server, token, photo);
@@ -105,34 +139,16 @@ try {
     }
     targets.set(name, { server, pids: [server.pid], paths, idleBytes: idle });
   }
-
-  if (!flags['no-front']) {
-    const dataDir = path.join(workDir, 'vitrail-front');
-    const token = await createBenchToken(dataDir);
-    const vitrail = await startVitrail('Vitrail behind nginx', dataDir, await freePort(), {
-      VITRAIL_PUBLIC_MIRROR_DIR: path.join(workDir, 'public-mirror'),
-    });
-    children.push(vitrail);
-    const idle = await idleBytes([vitrail.pid]);
-    const paths = await uploadBenchFiles(vitrail, token, filesDir, files);
-    const frontPort = await freePort();
-    const front = await startNginx({ prefix: path.join(workDir, 'nginx-front'), port: frontPort, servers: await shippedFrontConfig(workDir, vitrail.port, frontPort) });
-    children.push(front);
-    targets.set('nginx in front', { server: front, pids: [front.pid, vitrail.pid], paths, idleBytes: idle + (await idleBytes([front.pid])) });
+  if (front !== null) {
+    const pids = [front.nginx.pid, front.vitrail.pid];
+    const idle = await residentBytes(pids);
+    const paths = await uploadBenchFiles(front.vitrail, front.token, filesDir, files);
+    // nginx in front forwards the Mosaico endpoint to Vitrail, which the Vitrail rows already measure.
+    paths.delete(MOSAICO_LABEL);
+    targets.set('nginx in front', { server: front.nginx, pids, paths, idleBytes: idle });
   }
-
-  const compiledServers = new URL('./servers/', import.meta.url);
-  // nginx in front forwards the Mosaico endpoint to Vitrail, which the Vitrail rows already measure.
-  targets.get('nginx in front')?.paths.delete(MOSAICO_LABEL);
-  for (const [name, script, ...extra] of [
-    ['@fastify/static', 'static-server.js'],
-    ['node:http', 'memory-server.js'],
-    ['node:http, media headers', 'memory-server.js', 'media-headers'],
-  ] as const) {
-    const port = await freePort();
-    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port), ...extra], port);
-    children.push(server);
-    targets.set(name, { server, pids: [server.pid], paths: staticPaths, idleBytes: await idleBytes([server.pid]) });
+  for (const [name, server] of references) {
+    targets.set(name, { server, pids: [server.pid], paths: staticPaths, idleBytes: await residentBytes([server.pid]) });
   }
 
   await checkSameBytes(targets, files);
@@ -224,12 +240,7 @@ async function mosaicoResizePath(server: ChildServer, token: string, photo: stri
   return resized;
 }
 
-/** Resident memory of process trees after IDLE_SETTLE_SECONDS without requests. */
-async function idleBytes(pids: readonly number[]): Promise<number> {
-  await settle();
-  return residentBytes(pids);
-}
-
+/** Leaves every server IDLE_SETTLE_SECONDS without requests, so that their idle memory can be read. */
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
 }
