@@ -75,7 +75,7 @@ try {
   const staticPaths = new Map(files.map((file) => [file.label, `/f/${file.name}`]));
   const photo = flags['no-mosaico'] ? null : await writeBenchPhoto(workDir);
 
-  // Every server starts first, so that one wait serves them all before their idle memory is read.
+  // nginx and the Vitrail servers start first, so that one wait serves them all before their idle memory is read.
   const nginxPort = await freePort();
   const nginx = await startNginx({
     prefix: path.join(workDir, 'nginx'),
@@ -108,19 +108,6 @@ try {
     front = { vitrail, token, nginx: frontNginx };
   }
 
-  const compiledServers = new URL('./servers/', import.meta.url);
-  const references: [string, ChildServer][] = [];
-  for (const [name, script, ...extra] of [
-    ['@fastify/static', 'static-server.js'],
-    ['node:http', 'memory-server.js'],
-    ['node:http, media headers', 'memory-server.js', 'media-headers'],
-  ] as const) {
-    const port = await freePort();
-    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port), ...extra], port);
-    children.push(server);
-    references.push([name, server]);
-  }
-
   await settle();
   targets.set('nginx', { server: nginx, pids: [nginx.pid], paths: staticPaths, idleBytes: await residentBytes([nginx.pid]) });
   for (const { name, server, token } of vitrails) {
@@ -147,6 +134,22 @@ try {
     paths.delete(MOSAICO_LABEL);
     targets.set('nginx in front', { server: front.nginx, pids, paths, idleBytes: idle });
   }
+
+  // The node:http servers read the files when they start, Mosaico's resized image included, so they start
+  // once the uploads above have written it, and have a wait of their own.
+  const compiledServers = new URL('./servers/', import.meta.url);
+  const references: [string, ChildServer][] = [];
+  for (const [name, script, ...extra] of [
+    ['@fastify/static', 'static-server.js'],
+    ['node:http', 'memory-server.js'],
+    ['node:http, media headers', 'memory-server.js', 'media-headers'],
+  ] as const) {
+    const port = await freePort();
+    const server = await startChildServer(name, process.execPath, [new URL(script, compiledServers).pathname, filesDir, String(port), ...extra], port);
+    children.push(server);
+    references.push([name, server]);
+  }
+  await settle();
   for (const [name, server] of references) {
     targets.set(name, { server, pids: [server.pid], paths: staticPaths, idleBytes: await residentBytes([server.pid]) });
   }
