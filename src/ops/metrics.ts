@@ -94,44 +94,32 @@ export class VitrailMetrics {
 
   constructor(storage: StorageReadings, publicCache?: PublicCacheReadings) {
     if (publicCache !== undefined) {
-      new Gauge({
-        name: 'vitrail_public_cache_entries',
-        help: 'Public media and variants whose description the public path cache holds',
-        registers: [this.registry],
-        collect() {
-          this.set(publicCache.size);
-        },
-      });
-      new Gauge({
-        name: 'vitrail_public_cache_body_bytes',
-        help: 'Bytes of public media bodies the public path cache keeps in memory, within VITRAIL_MEMORY_CACHE_BYTES',
-        registers: [this.registry],
-        collect() {
-          this.set(publicCache.cachedBodyBytes);
-        },
-      });
+      this.addGauge('vitrail_public_cache_entries', 'Public media and variants whose description the public path cache holds', () => publicCache.size);
+      this.addGauge(
+        'vitrail_public_cache_body_bytes',
+        'Bytes of public media bodies the public path cache keeps in memory, within VITRAIL_MEMORY_CACHE_BYTES',
+        () => publicCache.cachedBodyBytes,
+      );
     }
-    new Gauge({
-      name: 'vitrail_storage_used_bytes',
-      help: 'Bytes of media stored, trash included',
-      registers: [this.registry],
-      async collect() {
-        this.set(await storage.usedBytes());
-      },
-    });
-    new Gauge({
-      name: 'vitrail_storage_free_bytes',
-      help: 'Bytes free on the file system of the data directory',
-      registers: [this.registry],
-      async collect() {
-        this.set(await storage.freeBytes());
-      },
-    });
+    this.addGauge('vitrail_storage_used_bytes', 'Bytes of media stored, trash included', () => storage.usedBytes());
+    this.addGauge('vitrail_storage_free_bytes', 'Bytes free on the file system of the data directory', () => storage.freeBytes());
     collectDefaultMetrics({ register: this.registry, prefix: 'vitrail_' });
   }
 
   recordUpload(bytes: number): void {
     this.uploads.inc();
     this.uploadBytes.inc(bytes);
+  }
+
+  /** Registers a gauge whose value is read from `read` each time the metrics are collected. */
+  private addGauge(name: string, help: string, read: () => number | Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
   }
 }
