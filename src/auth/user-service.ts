@@ -28,9 +28,7 @@ export class UserService {
   async addUser(emailInput: string, password: string, role: Role): Promise<UserRow> {
     const email = normaliseEmail(emailInput);
     assertPasswordAcceptable(password);
-    if ((await this.deps.users.findByEmail(email)) !== undefined) {
-      throw new VitrailError('VITRAIL_USER_EXISTS', { email });
-    }
+    await this.requireEmailFree(email);
     const now = this.deps.clock.now().toISOString();
     const row: UserRow = {
       id: `usr_${randomBytes(8).toString('hex')}`,
@@ -83,6 +81,14 @@ export class UserService {
       return null;
     }
     return (await this.passwords.verify(user.password_hash, password)) ? user : null;
+  }
+
+  /** Throws VITRAIL_USER_EXISTS when an account already has this e-mail address. */
+  async requireEmailFree(emailInput: string): Promise<void> {
+    const email = normaliseEmail(emailInput);
+    if ((await this.deps.users.findByEmail(email)) !== undefined) {
+      throw new VitrailError('VITRAIL_USER_EXISTS', { email });
+    }
   }
 
   async requireUser(emailInput: string): Promise<UserRow> {

@@ -18,8 +18,10 @@ export function userCommands(): Command {
     .action(async (email: string, options: { role: string; passwordStdin?: boolean }) => {
       const role = parseRole(options.role);
       const normalised = normaliseEmail(email);
-      const password = await readNewPassword(options);
       await withVitrail(async (vitrail) => {
+        // Checked before the prompt, so that nobody types a password twice for an address already taken.
+        await vitrail.users.requireEmailFree(normalised);
+        const password = await readNewPassword(options);
         const created = await vitrail.users.addUser(normalised, password, role);
         process.stderr.write(`Created ${created.role} ${created.email} (${created.id}).\n`);
       });
@@ -57,8 +59,10 @@ export function userCommands(): Command {
     .argument('<email>', 'e-mail address of the user')
     .option('--password-stdin', 'read the password from standard input instead of prompting')
     .action(async (email: string, options: { passwordStdin?: boolean }) => {
-      const password = await readNewPassword(options);
       await withVitrail(async (vitrail) => {
+        // Checked before the prompt, so that nobody types a password twice for an unknown address.
+        await vitrail.users.requireUser(email);
+        const password = await readNewPassword(options);
         await vitrail.users.setPassword(email, password);
         process.stderr.write(`Password changed for ${normaliseEmail(email)}.\n`);
       });

@@ -79,6 +79,18 @@ describe('vitrail CLI', () => {
     assert.match(result.stderr, /--password-stdin/);
   });
 
+  it('checks the address before asking for a password', async () => {
+    const taken = await vitrail(['user', 'add', 'secretariat@paroisse.fr'], env);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /already exists/);
+    assert.doesNotMatch(taken.stderr, /--password-stdin/);
+
+    const unknown = await vitrail(['user', 'passwd', 'inconnu@paroisse.fr'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /inconnu@paroisse\.fr/);
+    assert.doesNotMatch(unknown.stderr, /--password-stdin/);
+  });
+
   it('prints a new token alone on standard output', async () => {
     const result = await vitrail(['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', 'CiviCRM'], env);
     assert.equal(result.code, 0, result.stderr);

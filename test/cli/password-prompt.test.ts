@@ -112,6 +112,15 @@ describe('password prompt in a terminal', { skip: existsSync(SCRIPT) ? false : `
     assert.doesNotMatch(run.screen, /correct horse/, 'the typed password never shows');
   });
 
+  it('rejects a taken address before the prompt', async () => {
+    const first = await addUserInTerminal(dataDir, 'pris@example.org', [PASSWORD, PASSWORD]);
+    assert.equal(first.code, 0, first.screen);
+    const again = await addUserInTerminal(dataDir, 'pris@example.org', []);
+    assert.notEqual(again.code, 0);
+    assert.match(again.screen, /already exists/);
+    assert.doesNotMatch(again.screen, /Password/);
+  });
+
   for (const terminalType of TERMINAL_TYPES) {
     describe(`keys sent with TERM=${terminalType}`, () => {
       const emailOf = (name: string) => `${name}-${terminalType}@example.org`;
