@@ -19,7 +19,7 @@ export function userCommands(): Command {
       const role = parseRole(options.role);
       const normalised = normaliseEmail(email);
       await withVitrail(async (vitrail) => {
-        // Checked before the prompt, so that nobody types a password twice for an address already taken.
+        // Checked before the prompt, so that a password is not typed twice for an address already taken.
         await vitrail.users.requireEmailFree(normalised);
         const password = await readNewPassword(options);
         const created = await vitrail.users.addUser(normalised, password, role);
@@ -60,7 +60,7 @@ export function userCommands(): Command {
     .option('--password-stdin', 'read the password from standard input instead of prompting')
     .action(async (email: string, options: { passwordStdin?: boolean }) => {
       await withVitrail(async (vitrail) => {
-        // Checked before the prompt, so that nobody types a password twice for an unknown address.
+        // Checked before the prompt, so that a password is not typed twice for an unknown address.
         await vitrail.users.requireUser(email);
         const password = await readNewPassword(options);
         await vitrail.users.setPassword(email, password);

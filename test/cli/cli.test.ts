@@ -80,15 +80,15 @@ describe('vitrail CLI', () => {
   });
 
   it('checks the address before asking for a password', async () => {
-    const taken = await vitrail(['user', 'add', 'secretariat@paroisse.fr'], env);
-    assert.equal(taken.code, 1);
-    assert.match(taken.stderr, /already exists/);
-    assert.doesNotMatch(taken.stderr, /--password-stdin/);
+    const takenAddress = await vitrail(['user', 'add', 'secretariat@paroisse.fr'], env);
+    assert.equal(takenAddress.code, 1);
+    assert.match(takenAddress.stderr, /already exists/);
+    assert.doesNotMatch(takenAddress.stderr, /--password-stdin/);
 
-    const unknown = await vitrail(['user', 'passwd', 'inconnu@paroisse.fr'], env);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /inconnu@paroisse\.fr/);
-    assert.doesNotMatch(unknown.stderr, /--password-stdin/);
+    const unknownAddress = await vitrail(['user', 'passwd', 'inconnu@paroisse.fr'], env);
+    assert.equal(unknownAddress.code, 1);
+    assert.match(unknownAddress.stderr, /inconnu@paroisse\.fr/);
+    assert.doesNotMatch(unknownAddress.stderr, /--password-stdin/);
   });
 
   it('prints a new token alone on standard output', async () => {
