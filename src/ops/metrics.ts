@@ -69,7 +69,7 @@ export class VitrailMetrics {
     name: 'vitrail_variant_cache_hits_total',
     help: 'Requests for an image variant served from a stored or cached variant',
     registers: [this.registry],
-    collect: () => this.publicPathTally.drainVariantHits(this),
+    collect: () => this.publicPathTally.drainCount('variantCacheHits', this),
   });
 
   readonly variantCacheMisses = new Counter({
@@ -80,16 +80,16 @@ export class VitrailMetrics {
 
   readonly publicCacheHits: Counter = new Counter({
     name: 'vitrail_public_cache_hits_total',
-    help: 'Anonymous requests for a public URL answered from the public path cache, without a database query',
+    help: 'Anonymous requests for a public URL served from the public path cache, without a database query',
     registers: [this.registry],
-    collect: () => this.publicPathTally.drainCacheHits(this),
+    collect: () => this.publicPathTally.drainCount('publicCacheHits', this),
   });
 
   readonly publicCacheMisses: Counter = new Counter({
     name: 'vitrail_public_cache_misses_total',
-    help: 'Anonymous requests for a public URL that the public path cache did not hold, answered by the route',
+    help: 'Anonymous requests for a public URL missing from the public path cache, so served by the route',
     registers: [this.registry],
-    collect: () => this.publicPathTally.drainCacheMisses(this),
+    collect: () => this.publicPathTally.drainCount('publicCacheMisses', this),
   });
 
   constructor(storage: StorageReadings, publicCache?: PublicCacheReadings) {

@@ -7,6 +7,9 @@ export interface TallyTargets {
   readonly publicCacheMisses: { inc(value: number): void };
 }
 
+/** The counters of TallyTargets that take a single number, without labels. */
+type PlainCount = 'variantCacheHits' | 'publicCacheHits' | 'publicCacheMisses';
+
 /**
  * The requests of one series (method, route, status) and their body bytes since the last read. A caller that
  * counts the same series often may keep the counter and add to it directly.
@@ -27,9 +30,8 @@ export interface RequestCounter {
 export class RequestTally {
   /** Counters by route, then method, then status: the strings are the callers' constants, so no key is built. */
   private readonly counters = new Map<string, Map<string, Map<number, RequestCounter>>>();
-  private variantHits = 0;
-  private cacheHits = 0;
-  private cacheMisses = 0;
+  /** Counts kept as plain numbers since the last read, named after the counters they are added to. */
+  private readonly plainCounts: Record<PlainCount, number> = { variantCacheHits: 0, publicCacheHits: 0, publicCacheMisses: 0 };
 
   /** Returns the counter of a series, the same object for as long as the tally lives. */
   counter(method: string, route: string, status: number): RequestCounter {
@@ -44,31 +46,20 @@ export class RequestTally {
 
   /** Counts a hit on a variant URL (a resize on /m/…, Mosaico's image endpoint). */
   countVariantHit(): void {
-    this.variantHits += 1;
+    this.plainCounts.variantCacheHits += 1;
   }
 
   /** Counts a request for a public URL that the public path found in its cache (a hit) or left to the route. */
   countCacheLookup(hit: boolean): void {
-    if (hit) this.cacheHits += 1;
-    else this.cacheMisses += 1;
+    if (hit) this.plainCounts.publicCacheHits += 1;
+    else this.plainCounts.publicCacheMisses += 1;
   }
 
-  /** Adds the variant hits counted since the last call to the counter, and starts counting from zero. */
-  drainVariantHits(targets: Pick<TallyTargets, 'variantCacheHits'>): void {
-    addPending(targets.variantCacheHits, this.variantHits);
-    this.variantHits = 0;
-  }
-
-  /** Adds the public cache's hits counted since the last call to the counter, and starts counting from zero. */
-  drainCacheHits(targets: Pick<TallyTargets, 'publicCacheHits'>): void {
-    addPending(targets.publicCacheHits, this.cacheHits);
-    this.cacheHits = 0;
-  }
-
-  /** Adds the public cache's misses counted since the last call to the counter, and starts counting from zero. */
-  drainCacheMisses(targets: Pick<TallyTargets, 'publicCacheMisses'>): void {
-    addPending(targets.publicCacheMisses, this.cacheMisses);
-    this.cacheMisses = 0;
+  /** Adds one plain count, as counted since the last call, to its counter, and starts it again from zero. */
+  drainCount(name: PlainCount, targets: Pick<TallyTargets, PlainCount>): void {
+    const pending = this.plainCounts[name];
+    this.plainCounts[name] = 0;
+    if (pending > 0) targets[name].inc(pending);
   }
 
   /** Adds the requests counted since the last call to the counter, and starts counting from zero. */
@@ -97,8 +88,4 @@ export class RequestTally {
       for (const byStatus of byMethod.values()) yield* byStatus.values();
     }
   }
-}
-
-function addPending(counter: { inc(value: number): void }, pending: number): void {
-  if (pending > 0) counter.inc(pending);
 }
