@@ -99,7 +99,7 @@ export class PublicMediaCache {
     return Math.floor(this.options.memoryBytes / 4);
   }
 
-  /** How many media and variants the cache holds. */
+  /** Number of media and variants in the cache. */
   get size(): number {
     return this.entries.size;
   }

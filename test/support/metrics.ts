@@ -1,4 +1,4 @@
-/** Finds the line of one series in a Prometheus text page; undefined when the series is absent. */
+/** Finds the line of one series in a Prometheus text page, or undefined when the series is absent. */
 function sampleLine(metrics: string, series: string): string | undefined {
   return metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
 }
