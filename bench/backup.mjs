@@ -60,7 +60,7 @@ await timed('reference: tar xf + sync', async () => {
   execFileSync('tar', ['xf', path.join(work, 'reference.tar'), '-C', extracted]);
   execFileSync('sync');
 });
-await timed('vitrail check', () => checkIntegrity({ db: vitrail.db, blobs: vitrail.blobs, stagingDir: path.join(dataDir, 'tmp'), clock: systemClock, graceMs: 0, repair: false }));
+await timed('vitrail check', () => checkIntegrity({ db: vitrail.db, blobs: vitrail.blobs, claims: vitrail.blobClaims, stagingDir: path.join(dataDir, 'tmp'), clock: systemClock, graceMs: 0, repair: false }));
 await timed('reference: sha256sum of every blob', async () => execFileSync('sh', ['-c', `find "${path.join(dataDir, 'blobs')}" -type f -print0 | xargs -0 sha256sum > /dev/null`]));
 
 await vitrail.close();

@@ -29,6 +29,7 @@ import { UploadGarbagePacer } from './ops/garbage-collection.js';
 import { backupBeforeMigration } from './ops/pre-migration-backup.js';
 import { VitrailMetrics } from './ops/metrics.js';
 import { StorageGuard } from './ops/storage-guard.js';
+import { BlobClaimRepository } from './db/repositories/blob-claim-repository.js';
 import { DerivedBlobRepository } from './db/repositories/derived-blob-repository.js';
 import { ImageRenditions } from './images/image-renditions.js';
 import { ImageVariants } from './images/image-variants.js';
@@ -42,6 +43,7 @@ import { PageService } from './pages/page-service.js';
 import { PersonalDataAllowlist } from './pages/personal-data.js';
 import { MailExternalizer } from './mail/mail-externalizer.js';
 import { PublicLinks } from './media/public-links.js';
+import { BlobClaims } from './storage/blob-claims.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
 import { HashingThread } from './storage/hashing-thread.js';
@@ -62,6 +64,8 @@ export interface Vitrail {
   readonly logger: Logger;
   readonly db: Database;
   readonly blobs: BlobStore;
+  /** Turns between storing and deleting blobs, across every process of the data directory. */
+  readonly blobClaims: BlobClaims;
   readonly staging: StagingArea;
   /** Hashes large uploads beside the thread that receives them. */
   readonly hashingThread: HashingThread;
@@ -141,6 +145,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const fetches = new FetchCounter(new FetchCountRepository(db), clock, logger);
   const publicPath = new PublicPath({ cache, feed, blobs, fetches, metrics: metrics.publicPathTally, logger });
   const purgeRecords = new MediaPurgeRepository(db);
+  const blobClaims = new BlobClaims({ repository: new BlobClaimRepository(db), clock, logger });
   const derivedBlobs = new DerivedBlobRepository(db);
   const imageProcessor = new SharpImageProcessor({
     maxPixels: settings.maxImagePixels,
@@ -158,6 +163,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     counts: { hits: metrics.variantCacheHits, misses: metrics.variantCacheMisses },
     derivedBlobs,
     blobs,
+    claims: blobClaims,
     staging,
     clock,
     logger,
@@ -166,6 +172,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
   const media = new MediaService({
     media: mediaRepository,
     blobs,
+    claims: blobClaims,
     staging,
     images: sharpImageProbe,
     renditions,
@@ -176,7 +183,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     allowedTypes: settings.allowedTypes,
     versions: new MediaVersionRepository(db),
     purgeRecords,
-    purge: new MediaPurge(purgeRecords, blobs, logger),
+    purge: new MediaPurge(purgeRecords, blobs, blobClaims, logger),
     fetches,
     trashRetentionDays: settings.trashRetentionDays,
     uploadGuard: storageGuard,
@@ -225,6 +232,7 @@ export async function openVitrail(settings: Settings, logger: Logger, options: O
     logger,
     db,
     blobs,
+    blobClaims,
     staging,
     media,
     users,

@@ -19,6 +19,7 @@ export function checkCommand(): Command {
         const result = await checkIntegrity({
           db: vitrail.db,
           blobs: vitrail.blobs,
+          claims: vitrail.blobClaims,
           stagingDir: vitrail.staging.directory,
           clock: systemClock,
           graceMs: vitrail.settings.ops.cleanupGraceMs,

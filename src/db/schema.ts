@@ -19,6 +19,7 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   media_changes: MediaChangesTable;
+  blob_claims: BlobClaimsTable;
 }
 
 export type Role = 'admin' | 'editor';
@@ -224,3 +225,11 @@ export interface LoginFailuresTable {
 }
 
 export type SessionRow = Selectable<SessionsTable>;
+
+export interface BlobClaimsTable {
+  sha256: string;
+  /** The claim's random id: only its holder releases it. */
+  holder: string;
+  /** After this time the holder is presumed dead, and another process may claim the blob. */
+  expires_at: string;
+}

@@ -10,6 +10,7 @@ import type { MediaDerivedBlobRow, UserRow, Visibility } from '../db/schema.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { derivedBlobRows, type ImageRecord } from '../images/image-renditions.js';
 import { cleanAlt, newMediaRow, type MediaService } from '../media/media-service.js';
+import type { BlobClaimSet } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
@@ -171,18 +172,24 @@ export class DrupalImporter {
 
     const metadata = site.media.get(file.fid);
     const fileName = chooseName(file, metadata?.name ?? null, segments);
-    let checked: CheckedFile;
+    // Every blob stored for this file stays claimed until its rows are recorded, as for an upload.
+    const claims = this.deps.media.openBlobClaims();
     try {
-      checked = await this.stageAndCheck(filePath, fileName);
-    } catch (error) {
-      if (error instanceof VitrailError) return { ...base, status: 'rejected', detail: error.message };
-      throw error;
-    }
+      let checked: CheckedFile;
+      try {
+        checked = await this.stageAndCheck(filePath, fileName, claims);
+      } catch (error) {
+        if (error instanceof VitrailError) return { ...base, status: 'rejected', detail: error.message };
+        throw error;
+      }
 
-    try {
-      return await this.store(file, scheme, segments, checked, metadata?.alt ?? '', site, owners, styles, options, importKey);
+      try {
+        return await this.store(file, scheme, segments, checked, metadata?.alt ?? '', site, owners, styles, options, importKey, claims);
+      } finally {
+        await this.deps.staging.discard(checked.staged);
+      }
     } finally {
-      await this.deps.staging.discard(checked.staged);
+      await claims.release();
     }
   }
 
@@ -197,6 +204,7 @@ export class DrupalImporter {
     styles: readonly string[],
     options: DrupalImportOptions,
     importKey: string,
+    claims: BlobClaimSet,
   ): Promise<RowOutcome> {
     const base = { fid: file.fid, uuid: file.uuid, uri: file.uri };
     const now = this.deps.clock.now().toISOString();
@@ -208,6 +216,7 @@ export class DrupalImporter {
     const visibility: Visibility = scheme === 'public' ? 'public' : 'private';
     const alt = cleanAlt((altInput ?? '').slice(0, 1000));
 
+    await claims.claim(checked.staged.sha256);
     await this.deps.blobs.putFile(checked.staged.sha256, checked.staged.path);
     const row = newMediaRow(
       { ...checked, extension: '', sha256: checked.staged.sha256 },
@@ -215,7 +224,7 @@ export class DrupalImporter {
       checked.image,
     );
 
-    const styleDerivatives = scheme === 'public' ? await this.importDerivatives(row.id, segments, styles, options.filesDir, now) : [];
+    const styleDerivatives = scheme === 'public' ? await this.importDerivatives(row.id, segments, styles, options.filesDir, now, claims) : [];
     const derived = [...derivedBlobRows(row.id, checked.image, now), ...styleDerivatives];
     const legacyPath = {
       prefix: scheme === 'public' ? options.publicPrefix : DRUPAL_PRIVATE_PREFIX,
@@ -244,6 +253,7 @@ export class DrupalImporter {
     styles: readonly string[],
     filesDir: string,
     now: string,
+    claims: BlobClaimSet,
   ): Promise<MediaDerivedBlobRow[]> {
     const derived: MediaDerivedBlobRow[] = [];
     for (const style of styles) {
@@ -256,7 +266,7 @@ export class DrupalImporter {
         if (filePath === null) continue;
         let checked: CheckedFile;
         try {
-          checked = await this.stageAndCheck(filePath, last);
+          checked = await this.stageAndCheck(filePath, last, claims);
         } catch (error) {
           if (!(error instanceof VitrailError)) throw error;
           this.deps.logger.warn({ style, file: last, reason: error.message }, 'Drupal style derivative not imported');
@@ -264,6 +274,7 @@ export class DrupalImporter {
         }
         try {
           if (!checked.mime.startsWith('image/')) continue;
+          await claims.claim(checked.staged.sha256);
           await this.deps.blobs.putFile(checked.staged.sha256, checked.staged.path);
           derived.push({
             media_id: mediaId,
@@ -284,8 +295,11 @@ export class DrupalImporter {
     return derived;
   }
 
-  /** Copies a file into the staging area, hashing it, then runs the checks every upload passes. */
-  private async stageAndCheck(filePath: string, fileName: string): Promise<CheckedFile> {
+  /**
+   * Copies a file into the staging area, hashing it, then runs the checks every upload passes. An image's
+   * renditions are stored, joining `claims`.
+   */
+  private async stageAndCheck(filePath: string, fileName: string, claims: BlobClaimSet): Promise<CheckedFile> {
     let staged: StagedFile;
     try {
       staged = await this.deps.staging.receive(createReadStream(filePath), this.deps.maxUploadBytes);
@@ -295,7 +309,7 @@ export class DrupalImporter {
     }
     try {
       const checked = await this.deps.media.checkUpload(staged, fileName);
-      const image = await this.deps.media.prepareImage(staged, checked);
+      const image = await this.deps.media.prepareImage(staged, checked, claims);
       return {
         staged,
         name: checked.name,

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 
+import type { BlobClaimSet } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { LocalBlobStore } from '../storage/local-blob-store.js';
 import type { StagingArea } from '../storage/staging-area.js';
@@ -23,10 +24,14 @@ export async function withLocalBlobFile<T>(
   }
 }
 
-/** Stores bytes made by the server as a blob, through the staging area so the write is crash-safe. */
-export async function storeBytes(blobs: BlobStore, staging: StagingArea, data: Buffer): Promise<string> {
+/**
+ * Stores bytes made by the server as a blob, through the staging area so the write is crash-safe. The blob
+ * joins `claims`, which the caller releases once the rows that reference it are committed.
+ */
+export async function storeBytes(blobs: BlobStore, staging: StagingArea, data: Buffer, claims: BlobClaimSet): Promise<string> {
   const staged = await staging.receive(Readable.from([data]), Number.MAX_SAFE_INTEGER);
   try {
+    await claims.claim(staged.sha256);
     await blobs.putFile(staged.sha256, staged.path);
   } finally {
     await staging.discard(staged);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { MediaDerivedBlobRow, MediaTable } from '../db/schema.js';
 
 import { VitrailError } from '../errors/catalogue.js';
+import type { BlobClaimSet } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { StagingArea } from '../storage/staging-area.js';
 import { storeBytes, withLocalBlobFile } from './blob-files.js';
@@ -119,21 +120,22 @@ export class ImageRenditions {
    * the original is decoded once, for the rendition, or for the thumbnail when the original is already
    * mail-ready, and truncated data fails that decode. Otherwise the thumbnail is made from the rendition.
    * Nothing is stored when the image is rejected. Returns null for an SVG that cannot be rasterised.
-   * Used at upload and when a media's content is replaced.
+   * Used at upload and when a media's content is replaced. The stored blobs join `claims`, which the caller
+   * releases once its rows are committed.
    */
-  async createRenditions(original: OriginalImage): Promise<ImageRecord | null> {
-    if (original.mime !== 'image/svg+xml') return this.renderAndStore(original);
+  async createRenditions(original: OriginalImage, claims: BlobClaimSet): Promise<ImageRecord | null> {
+    if (original.mime !== 'image/svg+xml') return this.renderAndStore(original, claims);
     // Browsers show an SVG that librsvg cannot size or parse (no width, height nor viewBox), and an SVG
     // is served as uploaded anyway: such a file is kept, without thumbnail or variants.
     try {
-      return await this.renderAndStore(original);
+      return await this.renderAndStore(original, claims);
     } catch (error) {
       this.deps.logger.warn({ sha256: original.sha256, err: error }, 'SVG kept without thumbnail: it cannot be rasterised');
       return null;
     }
   }
 
-  private async renderAndStore(original: OriginalImage): Promise<ImageRecord> {
+  private async renderAndStore(original: OriginalImage, claims: BlobClaimSet): Promise<ImageRecord> {
     const started = performance.now();
     const source = { path: original.path, mime: original.mime };
     try {
@@ -144,7 +146,7 @@ export class ImageRenditions {
       let rendition: RenditionRecord | null = null;
       let thumbnail: EncodedImage;
       if (rendered !== null) {
-        const sha256 = await storeBytes(this.deps.blobs, this.deps.staging, rendered.data);
+        const sha256 = await storeBytes(this.deps.blobs, this.deps.staging, rendered.data, claims);
         rendition = { sha256, mime: rendered.mime, size: rendered.data.length, width: rendered.width, height: rendered.height };
         // The rendition is at most a few megapixels, so its thumbnail costs a fraction of a second decode
         // of the original, which matters most for HEIC.
@@ -158,7 +160,7 @@ export class ImageRenditions {
         }
         thumbnail = await this.deps.processor.render(source, THUMBNAIL_OPERATION);
       }
-      const thumbnailSha256 = await storeBytes(this.deps.blobs, this.deps.staging, thumbnail.data);
+      const thumbnailSha256 = await storeBytes(this.deps.blobs, this.deps.staging, thumbnail.data, claims);
       this.deps.logger.info(
         {
           sha256: original.sha256,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 
 import type { DerivedBlobRepository } from '../db/repositories/derived-blob-repository.js';
+import type { BlobClaims } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { StagingArea } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
@@ -33,6 +34,7 @@ export interface ImageVariantsDependencies {
   readonly counts: VariantCacheCounts;
   readonly derivedBlobs: DerivedBlobRepository;
   readonly blobs: BlobStore;
+  readonly claims: BlobClaims;
   readonly staging: StagingArea;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -85,20 +87,26 @@ export class ImageVariants {
       return { kind: 'transient', sha256, mime: image.mime, size: image.data.length, data: image.data };
     }
 
-    const sha256 = await storeBytes(this.deps.blobs, this.deps.staging, image.data);
-    await this.deps.derivedBlobs.insert([
-      {
-        media_id: source.mediaId,
-        kind: 'variant',
-        key,
-        sha256,
-        mime: image.mime,
-        size: image.data.length,
-        width: image.width,
-        height: image.height,
-        created_at: this.deps.clock.now().toISOString(),
-      },
-    ]);
+    const claims = this.deps.claims.open();
+    let sha256: string;
+    try {
+      sha256 = await storeBytes(this.deps.blobs, this.deps.staging, image.data, claims);
+      await this.deps.derivedBlobs.insert([
+        {
+          media_id: source.mediaId,
+          kind: 'variant',
+          key,
+          sha256,
+          mime: image.mime,
+          size: image.data.length,
+          width: image.width,
+          height: image.height,
+          created_at: this.deps.clock.now().toISOString(),
+        },
+      ]);
+    } finally {
+      await claims.release();
+    }
     this.deps.logger.info({ mediaId: source.mediaId, key, sha256, size: image.data.length, durationMs }, 'variant made and stored');
     return { kind: 'stored', sha256, mime: image.mime, size: image.data.length };
   }

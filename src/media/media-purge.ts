@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 
 import type { MediaPurgeRepository } from '../db/repositories/media-purge-repository.js';
 import type { MediaRow } from '../db/schema.js';
+import { BlobClaimTimeoutError, type BlobClaims } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 export interface PurgeResult {
@@ -18,6 +19,7 @@ export class MediaPurge {
   constructor(
     private readonly repository: MediaPurgeRepository,
     private readonly blobs: BlobStore,
+    private readonly claims: BlobClaims,
     private readonly logger: Logger,
   ) {}
 
@@ -30,15 +32,28 @@ export class MediaPurge {
     return { mediaId: media.id, blobsDeleted };
   }
 
-  /** Deletes those of `blobs` that no media references any more; returns how many were deleted. */
+  /**
+   * Deletes those of `blobs` that no media references any more; returns how many were deleted. Each check
+   * and delete holds the blob's claim, so an upload of the same bytes either commits its row before the
+   * check, or stores the blob again after the delete.
+   */
   async deleteUnreferencedBlobs(blobs: readonly string[]): Promise<number> {
     let blobsDeleted = 0;
     for (const sha256 of new Set(blobs)) {
-      // NOTE: a concurrent upload of the same bytes can store its blob before this check and commit its row
-      // after it. That media then lacks its blob, which an integrity check reports. A blob lease would close the gap.
-      if (await this.repository.isBlobReferenced(sha256)) continue;
-      await this.blobs.delete(sha256);
-      blobsDeleted += 1;
+      let deleted: boolean;
+      try {
+        deleted = await this.claims.withClaim(sha256, async () => {
+          if (await this.repository.isBlobReferenced(sha256)) return false;
+          await this.blobs.delete(sha256);
+          return true;
+        });
+      } catch (error) {
+        if (!(error instanceof BlobClaimTimeoutError)) throw error;
+        // The rows are gone already: the blob stays as an orphan, which "vitrail check --repair" deletes.
+        this.logger.warn({ sha256, err: error }, 'unreferenced blob kept: its claim stayed taken');
+        continue;
+      }
+      if (deleted) blobsDeleted += 1;
     }
     return blobsDeleted;
   }

@@ -13,6 +13,7 @@ import type { DerivedBlobRepository } from '../db/repositories/derived-blob-repo
 import type { ImageProbe } from '../images/image-probe.js';
 import { derivedBlobRows, imageColumns, type ImageRecord, type ImageRenditions } from '../images/image-renditions.js';
 import type { UploadGuard } from '../ops/storage-guard.js';
+import type { BlobClaims, BlobClaimSet } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { StagedFileTooLargeError, type StagedFile, type StagingArea } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
@@ -34,6 +35,8 @@ export const MAX_FOLDER_LENGTH = 200;
 export interface MediaServiceDependencies {
   readonly media: MediaRepository;
   readonly blobs: BlobStore;
+  /** Turns between storing and deleting blobs, shared with purges and other processes. */
+  readonly claims: BlobClaims;
   readonly staging: StagingArea;
   readonly images: ImageProbe;
   readonly renditions: ImageRenditions;
@@ -132,10 +135,12 @@ export class MediaService {
 
   /**
    * Turns a staged upload into a media: checks it, moves its bytes into the blob store, then commits the
-   * row. The row comes last, so a crash at any step leaves no media pointing at missing bytes.
+   * row. The row comes last, so a crash at any step leaves no media pointing at missing bytes. The blobs
+   * stay claimed until the rows are committed, so a purge of other media with the same bytes waits.
    * The staged file is consumed or removed in every case.
    */
   async createMedia(staged: StagedFile, fields: NewMediaFields, principal: Principal): Promise<MediaRow> {
+    const claims = this.deps.claims.open();
     try {
       this.requireRight(principal, 'upload media');
       const visibility = parseVisibility(fields.visibility ?? 'public');
@@ -143,8 +148,9 @@ export class MediaService {
       const folder = cleanFolder(fields.folder ?? '');
       const checked = await this.checkUpload(staged, fields.fileName);
       await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
-      const image = await this.prepareImage(staged, checked);
+      const image = await this.prepareImage(staged, checked, claims);
 
+      await claims.claim(staged.sha256);
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const now = this.deps.clock.now().toISOString();
@@ -155,11 +161,13 @@ export class MediaService {
       } catch (error) {
         throw this.deps.uploadGuard?.translateWriteError(error) ?? error;
       }
+      await claims.release();
       this.deps.uploadMetrics?.recordUpload(row.size);
       await this.deps.changes?.mediaChanged(row.id);
       this.deps.logger.info({ mediaId: row.id, sha256: row.sha256, size: row.size, mime: row.mime, userId: principal.userId }, 'media uploaded');
       return row;
     } finally {
+      await claims.release();
       await this.deps.staging.discard(staged);
     }
   }
@@ -171,11 +179,18 @@ export class MediaService {
 
   /**
    * Checks an image and makes its rendition and thumbnail, for the types the image processor decodes;
-   * null for other files. Every new content, uploaded or replacing an earlier one, goes through here.
+   * null for other files. Every new content, uploaded or replacing an earlier one, goes through here. The
+   * stored blobs join `claims`, which the caller releases once its rows are committed.
    */
-  async prepareImage(staged: StagedFile, checked: CheckedUpload): Promise<ImageRecord | null> {
+  async prepareImage(staged: StagedFile, checked: CheckedUpload, claims: BlobClaimSet): Promise<ImageRecord | null> {
     if (!checked.mime.startsWith('image/') || !this.deps.renditions.handles(checked.mime)) return null;
-    return this.deps.renditions.createRenditions({ path: staged.path, mime: checked.mime, sha256: staged.sha256, size: staged.size, name: checked.name });
+    const original = { path: staged.path, mime: checked.mime, sha256: staged.sha256, size: staged.size, name: checked.name };
+    return this.deps.renditions.createRenditions(original, claims);
+  }
+
+  /** Opens a set of claims for a writer that stores blobs outside this service, such as an import. */
+  openBlobClaims(): BlobClaimSet {
+    return this.deps.claims.open();
   }
 
   /**
@@ -184,14 +199,16 @@ export class MediaService {
    * the extension of the new type when the type changes. The staged file is consumed or removed.
    */
   async replaceContent(id: string, staged: StagedFile, fileName: string, principal: Principal): Promise<MediaRow> {
+    const claims = this.deps.claims.open();
     try {
       this.requireRight(principal, 'edit media');
       const media = await this.requireMedia(id);
       if (media.trashed_at !== null) throw new VitrailError('VITRAIL_MEDIA_IN_TRASH', { id });
       const checked = await this.checkUpload(staged, fileName);
       await this.deps.uploadGuard?.checkQuota(principal.userId, checked.size);
-      const image = await this.prepareImage(staged, checked);
+      const image = await this.prepareImage(staged, checked, claims);
 
+      await claims.claim(staged.sha256);
       await this.deps.blobs.putFile(staged.sha256, staged.path);
 
       const name = checked.mime === media.mime ? media.name : replaceExtension(media.name, checked.extension);
@@ -208,6 +225,8 @@ export class MediaService {
       };
       const replaced = await this.deps.versions.replaceContent(id, media.version, content, principal.userId, now, derivedBlobRows(id, image, now));
       if (replaced === undefined) throw new VitrailError('VITRAIL_MEDIA_CHANGED_MEANWHILE', { id });
+      // Released before the dropped blobs are deleted, since the new content may share some of them.
+      await claims.release();
       await this.deps.changes?.mediaChanged(id);
       await this.deps.purge.deleteUnreferencedBlobs(replaced.droppedDerivedBlobs);
       this.deps.logger.info(
@@ -216,6 +235,7 @@ export class MediaService {
       );
       return replaced.media;
     } finally {
+      await claims.release();
       await this.deps.staging.discard(staged);
     }
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 
 import type { Database } from '../db/database.js';
+import { BlobClaimTimeoutError, type BlobClaims } from '../storage/blob-claims.js';
 import type { BlobInfo, BlobStore } from '../storage/blob-store.js';
 import { isNotFound } from '../storage/local-blob-store.js';
 import { RESUMABLE_DIRECTORY } from '../storage/staging-area.js';
@@ -46,6 +47,8 @@ export interface CheckReport {
 export interface CheckRequest {
   readonly db: Database;
   readonly blobs: BlobStore;
+  /** Claims that make a repair and an upload of the same bytes take turns. */
+  readonly claims: BlobClaims;
   readonly stagingDir: string;
   readonly clock: Clock;
   /** Anything younger than this, in milliseconds, may be an upload in flight and is never removed. */
@@ -146,11 +149,19 @@ async function handleOrphan(blob: BlobInfo, request: CheckRequest): Promise<Find
   if (!request.repair) {
     return { ...base, state: 'repairable', detail: `no row references it (${blob.size} bytes): "vitrail check --repair" deletes it` };
   }
-  // An upload of the same content may have committed its row since the list was read.
-  if (await isBlobReferenced(request.db, blob.sha256)) {
-    return { ...base, state: 'in-flight', detail: 'a row started referencing it during the check, left alone' };
+  let deleted: boolean;
+  try {
+    deleted = await request.claims.withClaim(blob.sha256, async () => {
+      // An upload of the same content may have committed its row since the list was read.
+      if (await isBlobReferenced(request.db, blob.sha256)) return false;
+      await request.blobs.delete(blob.sha256);
+      return true;
+    });
+  } catch (error) {
+    if (!(error instanceof BlobClaimTimeoutError)) throw error;
+    return { ...base, state: 'in-flight', detail: 'another process kept it claimed during the check, left alone' };
   }
-  await request.blobs.delete(blob.sha256);
+  if (!deleted) return { ...base, state: 'in-flight', detail: 'a row started referencing it during the check, left alone' };
   return { ...base, state: 'repaired', detail: `no row referenced it: deleted (${blob.size} bytes)` };
 }
 

@@ -107,6 +107,7 @@ describe('image renditions across replacement and purge', () => {
     const report = await checkIntegrity({
       db: vitrail.db,
       blobs: vitrail.blobs,
+      claims: vitrail.blobClaims,
       stagingDir: vitrail.staging.directory,
       clock: systemClock,
       graceMs: 0,

@@ -13,25 +13,15 @@ import * as initial from '../../src/db/migrations/0001-initial.js';
 import { rotateBackups, scheduledBackupPath } from '../../src/ops/backup-rotation.js';
 import { checkpointDatabase, removeStaleStagingFiles } from '../../src/ops/maintenance-tasks.js';
 import { MaintenanceScheduler, maintenanceTask } from '../../src/ops/maintenance.js';
-import type { Clock } from '../../src/time/clock.js';
 import { openVitrail } from '../../src/vitrail.js';
 import { readManifest } from '../../src/ops/backup-manifest.js';
+import { SettableClock } from '../support/settable-clock.js';
 import { startTestServer } from '../support/test-server.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
 import { bearer } from '../support/test-server.js';
 
 const silent = pino({ level: 'silent' });
 const HOUR_MS = 3_600_000;
-
-class SettableClock implements Clock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 describe('maintenance scheduler', () => {
   let dataDir: string;

@@ -96,6 +96,7 @@ describe('uploads on a small full file system', { skip: tmpfsUnavailable() }, ()
     const report = await checkIntegrity({
       db: vitrail.db,
       blobs: vitrail.blobs,
+      claims: vitrail.blobClaims,
       stagingDir: vitrail.staging.directory,
       clock: systemClock,
       graceMs: 0,

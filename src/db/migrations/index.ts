@@ -7,6 +7,7 @@ import * as pages from './0004-pages.js';
 import * as permanentLinks from './0005-permanent-links.js';
 import * as maintenanceLeases from './0006-maintenance-leases.js';
 import * as mediaJournalAndSearch from './0007-media-journal-and-search.js';
+import * as blobClaims from './0008-blob-claims.js';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply, and a shipped migration never
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-permanent-links': permanentLinks,
   '0006-maintenance-leases': maintenanceLeases,
   '0007-media-journal-and-search': mediaJournalAndSearch,
+  '0008-blob-claims': blobClaims,
 };
 
 export const migrationProvider: MigrationProvider = {
