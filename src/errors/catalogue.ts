@@ -10,7 +10,11 @@ export const ERROR_CATALOGUE = {
   },
   VITRAIL_AUTH_INVALID_TOKEN: {
     status: 401,
-    template: 'The API token is invalid, revoked, or belongs to a disabled user: create a new one with "vitrail token create".',
+    template: 'The API token is unknown or revoked, or its user is disabled: check the token, or ask an administrator for a new one ("vitrail token create") or to enable the account.',
+  },
+  VITRAIL_AUTH_SCHEME: {
+    status: 401,
+    template: 'The Authorization header must be "Bearer <token>", but it {problem}: send the API token that "vitrail token create" printed, after "Bearer ".',
   },
   VITRAIL_FORBIDDEN: {
     status: 403,
@@ -54,7 +58,7 @@ export const ERROR_CATALOGUE = {
   },
   VITRAIL_MEDIA_RECENTLY_FETCHED: {
     status: 409,
-    template: 'The media "{id}" was fetched {count} times in the last {days} days, so mails already sent still show it and {change} breaks them: repeat the request with confirm=true to go ahead.',
+    template: 'The media "{id}" was fetched {fetches} in the last {days} days, so mails already sent still show it and {change} breaks them: repeat the request with confirm=true to go ahead.',
   },
   VITRAIL_MEDIA_GONE: {
     status: 410,
@@ -223,6 +227,10 @@ export const ERROR_CATALOGUE = {
   VITRAIL_UPLOAD_TUS_VERSION: {
     status: 412,
     template: 'The request must name the tus version it follows: send the header "Tus-Resumable: 1.0.0".',
+  },
+  VITRAIL_UPLOAD_LENGTH_EXCEEDED: {
+    status: 413,
+    template: 'The data sent goes past the Upload-Length declared when the upload was created: send only the bytes left, from the Upload-Offset that HEAD gives.',
   },
   VITRAIL_UPLOAD_REQUEST_INVALID: {
     status: 400,

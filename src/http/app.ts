@@ -12,7 +12,9 @@ import type { Vitrail } from '../vitrail.js';
 import { registerApiDocs } from './api-docs.js';
 import { Authenticator } from './authentication.js';
 import { registerCsrfGuard } from './csrf-guard.js';
+import { rejectNonJsonBody } from './body-types.js';
 import { registerErrorHandler } from './error-handler.js';
+import { partAwareValidators } from './request-validation.js';
 import { createRequestId } from './request-ids.js';
 import { registerRequestLog, RequestLogController } from './request-log.js';
 import { registerUnreadBodyClose } from './unread-body.js';
@@ -66,6 +68,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
     requestTimeout: settings.requestTimeoutMs,
     // Reject unknown JSON properties instead of silently dropping them, so a typo fails loudly.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: partAwareValidators() } },
     // Fastify 5 accepts a hop count at run time, although its type declaration omits number.
     trustProxy: settings.ops.trustProxy as boolean | string[],
     ...httpsOptions(settings.ops.tls),
@@ -82,6 +85,7 @@ export async function buildApp(vitrail: Vitrail): Promise<FastifyInstance> {
   registerUnreadBodyClose(app);
   registerHttpMetrics(app, vitrail.metrics);
   registerErrorHandler(app, { maxUploadBytes: settings.maxUploadBytes });
+  app.addHook('preValidation', rejectNonJsonBody);
 
   await app.register(multipart, {
     limits: { ...MULTIPART_LIMITS, fileSize: settings.maxUploadBytes },

@@ -17,6 +17,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 type Credentials =
   | { readonly kind: 'none' }
   | { readonly kind: 'invalid' }
+  /** An Authorization header of another scheme than Bearer, such as Basic. */
+  | { readonly kind: 'other-scheme'; readonly problem: string }
   | { readonly kind: 'forged' }
   | { readonly kind: 'valid'; readonly principal: Principal };
 
@@ -50,6 +52,8 @@ export class Authenticator {
         throw new VitrailError('VITRAIL_AUTH_REQUIRED');
       case 'invalid':
         throw new VitrailError('VITRAIL_AUTH_INVALID_TOKEN');
+      case 'other-scheme':
+        throw new VitrailError('VITRAIL_AUTH_SCHEME', { problem: credentials.problem });
       case 'forged':
         throw new VitrailError('VITRAIL_AUTH_CSRF_INVALID');
     }
@@ -88,7 +92,7 @@ export class Authenticator {
 
   private async readBearer(header: string): Promise<Credentials> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match?.[1] === undefined) return { kind: 'invalid' };
+    if (match?.[1] === undefined) return { kind: 'other-scheme', problem: describeSchemeProblem(header) };
     const principal = await this.tokens.authenticate(match[1]);
     return principal === null ? { kind: 'invalid' } : { kind: 'valid', principal };
   }
@@ -103,6 +107,16 @@ export class Authenticator {
     const principal: Principal = { userId: session.userId, email: session.email, role: session.role, sessionId: session.sessionId };
     return { kind: 'valid', principal };
   }
+}
+
+/** Says what is wrong with an Authorization header that is not "Bearer <token>", without echoing credentials. */
+function describeSchemeProblem(header: string): string {
+  const words = header.trim().split(/\s+/);
+  const [scheme = ''] = words;
+  if (scheme.toLowerCase() === 'bearer') return 'has no token, or more than one word, after "Bearer"';
+  if (words.length === 1) return 'has no scheme before the token';
+  if (/^[A-Za-z][A-Za-z0-9-]{0,19}$/.test(scheme)) return `uses the "${scheme}" scheme`;
+  return 'uses another scheme';
 }
 
 function matchesCsrfToken(sent: string | string[] | undefined, expected: string): boolean {

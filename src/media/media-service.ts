@@ -427,7 +427,8 @@ export class MediaService {
     if (confirmation.confirmed || media.visibility !== 'public') return;
     const count = await this.deps.fetches.countRecent(media.id);
     if (count > 0) {
-      throw new VitrailError('VITRAIL_MEDIA_RECENTLY_FETCHED', { id: media.id, count, days: RECENT_FETCH_DAYS, change });
+      const fetches = count === 1 ? 'once' : `${count} times`;
+      throw new VitrailError('VITRAIL_MEDIA_RECENTLY_FETCHED', { id: media.id, fetches, days: RECENT_FETCH_DAYS, change });
     }
   }
 

@@ -85,9 +85,9 @@ export class ResumableUploads {
     });
   }
 
-  /** Serves one tus request for an authenticated principal; the response is written to `response`. */
-  async handle(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
-    this.principals.set(request, principal);
+  /** Serves one tus request, with no principal only for OPTIONS; the response is written to `response`. */
+  async handle(request: IncomingMessage, response: ServerResponse, principal: Principal | null): Promise<void> {
+    if (principal !== null) this.principals.set(request, principal);
     const tusResponse = await this.tus.handleWeb(tusRequest(request, response));
     const uploadPath = new URL(request.url ?? '/', 'http://vitrail').pathname.slice(this.options.path.length + 1);
     const context = { maxUploadBytes: this.options.maxUploadBytes, uploadId: uploadPath === '' ? null : uploadPath };

@@ -38,6 +38,8 @@ export function tusErrorResponse(error: Error | { status_code: number; body: str
 
 /** Chooses the Vitrail error for a plain-text error response of tus, by its status. */
 function errorForTusStatus(status: number, text: string, context: TusResponseContext): VitrailError {
+  // tus answers 413 both for a body that goes past the declared Upload-Length and for one over the limit.
+  if (status === 413 && /upload's size exceeded/i.test(text)) return new VitrailError('VITRAIL_UPLOAD_LENGTH_EXCEEDED');
   if (status === 413) return new VitrailError('VITRAIL_MEDIA_TOO_LARGE', { limit: describeBytes(context.maxUploadBytes) });
   if (status === 404 || status === 410) return new VitrailError('VITRAIL_UPLOAD_NOT_FOUND', { id: context.uploadId ?? '' });
   if (status === 409) return new VitrailError('VITRAIL_UPLOAD_OFFSET_CONFLICT');

@@ -124,7 +124,7 @@ describe('POST /api/v1/media', () => {
     it('rejects a malformed Authorization header with 401', async () => {
       const response = await fetch(`${server.url}/api/v1/media`, { headers: { authorization: 'Basic abc' } });
       assert.equal(response.status, 401);
-      assert.equal((await errorOf(response)).code, 'VITRAIL_AUTH_INVALID_TOKEN');
+      assert.equal((await errorOf(response)).code, 'VITRAIL_AUTH_SCHEME');
     });
   });
 
