@@ -18,6 +18,10 @@ export class DuplicateUpload extends Error {
 /** The reason given for tus's terse "Invalid content-type", in words a client can act on. */
 const PATCH_CONTENT_TYPE = 'a PATCH must carry the header "Content-Type: application/offset+octet-stream"';
 
+/** The reason given for tus's terse "Invalid upload-metadata", with the format it expects. */
+const METADATA_FORMAT =
+  'the header "Upload-Metadata" must hold comma-separated pairs of a key and its base64 value, such as "filename YnVsbGV0aW4ucGRm,visibility cHJpdmF0ZQ=="';
+
 /** Writes the JSON body of an error, in the format of the rest of the API. */
 function errorBody(error: VitrailError, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ error: { code: error.code, message: error.message, ...extra } });
@@ -46,6 +50,7 @@ function errorForTusStatus(status: number, text: string, context: TusResponseCon
   if (status === 412) return new VitrailError('VITRAIL_UPLOAD_TUS_VERSION');
   if (status >= 500 && status !== 501) return new VitrailError('VITRAIL_UPLOAD_INTERRUPTED');
   if (/content-type/i.test(text)) return new VitrailError('VITRAIL_UPLOAD_REQUEST_INVALID', { reason: PATCH_CONTENT_TYPE });
+  if (/^Invalid upload-metadata\b/i.test(text.trim())) return new VitrailError('VITRAIL_UPLOAD_REQUEST_INVALID', { reason: METADATA_FORMAT });
   // tus's reasons end with a newline or a period; the catalogue's sentence adds its own.
   return new VitrailError('VITRAIL_UPLOAD_REQUEST_INVALID', { reason: text.trim().replace(/\.$/, '') });
 }

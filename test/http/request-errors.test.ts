@@ -170,6 +170,15 @@ describe('request errors', () => {
       assert.ok(Number(response.headers.get('tus-max-size')) > 0);
     });
 
+    it('shows the format of Upload-Metadata', async () => {
+      const response = await fetch(`${server.url}/api/v1/uploads`, {
+        method: 'POST',
+        headers: { ...bearer(server.editorToken), 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': 'filename tract.pdf' },
+      });
+      assert.equal(response.status, 400);
+      assert.match((await errorOf(response)).message, /pairs of a key and its base64 value/);
+    });
+
     it('reports data past the declared length', async () => {
       const location = await create(10);
       const response = await fetch(location, {
