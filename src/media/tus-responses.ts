@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 import type { MediaView } from './media-view.js';
 import { describeBytes, VitrailError } from '../errors/catalogue.js';
 
@@ -64,7 +66,8 @@ export interface TusResponseContext {
 /**
  * Gives a tus response the shape of the rest of the API before it is sent. Every error becomes JSON, with
  * its Content-Type, and a stable code; tus's own errors take the catalogue's status. The response to HEAD
- * no longer lists the owner's user id among the upload's metadata.
+ * no longer lists the owner's user id among the upload's metadata. Every status line gets its reason
+ * phrase, which tus leaves empty.
  */
 export async function shapeTusResponse(response: Response, context: TusResponseContext): Promise<Response> {
   const headers = new Headers(response.headers);
@@ -74,7 +77,12 @@ export async function shapeTusResponse(response: Response, context: TusResponseC
     if (visible.length > 0) headers.set('upload-metadata', visible.join(','));
     else headers.delete('upload-metadata');
   }
-  if (response.status < 400) return new Response(response.body, { status: response.status, headers });
+  if (response.status < 400) {
+    // tus labels its empty answers text/plain; an answer without a body gets no type.
+    const text = await response.text();
+    if (text === '') headers.delete('content-type');
+    return new Response(text === '' ? null : text, { status: response.status, statusText: STATUS_CODES[response.status], headers });
+  }
 
   let body = await response.text();
   let status = response.status;
@@ -85,7 +93,7 @@ export async function shapeTusResponse(response: Response, context: TusResponseC
   }
   headers.set('content-type', 'application/json; charset=utf-8');
   headers.set('content-length', String(Buffer.byteLength(body)));
-  return new Response(body, { status, headers });
+  return new Response(body, { status, statusText: STATUS_CODES[status], headers });
 }
 
 function isErrorJson(text: string): boolean {

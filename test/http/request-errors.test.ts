@@ -163,6 +163,16 @@ describe('request errors', () => {
       return new URL(response.headers.get('location') ?? '', server.url).toString();
     };
 
+    it('answers a creation with a reason phrase and no body type', async () => {
+      const response = await fetch(`${server.url}/api/v1/uploads`, {
+        method: 'POST',
+        headers: { ...bearer(server.editorToken), 'tus-resumable': '1.0.0', 'upload-length': '10' },
+      });
+      assert.equal(response.status, 201);
+      assert.equal(response.statusText, 'Created');
+      assert.equal(response.headers.get('content-type'), null);
+    });
+
     it('describes the server to OPTIONS without a token', async () => {
       const response = await fetch(`${server.url}/api/v1/uploads`, { method: 'OPTIONS', headers: { 'tus-resumable': '1.0.0' } });
       assert.equal(response.status, 204);
