@@ -44,7 +44,7 @@ export function tusErrorResponse(error: Error | { status_code: number; body: str
 
 /** Chooses the Vitrail error for a plain-text error response of tus, by its status. */
 function errorForTusStatus(status: number, text: string, context: TusResponseContext): VitrailError {
-  // tus answers 413 both for a body that goes past the declared Upload-Length and for one over the limit.
+  // tus returns 413 both for a body that goes past the declared Upload-Length and for one over the limit.
   if (status === 413 && /upload's size exceeded/i.test(text)) return new VitrailError('VITRAIL_UPLOAD_LENGTH_EXCEEDED');
   if (status === 413) return new VitrailError('VITRAIL_MEDIA_TOO_LARGE', { limit: describeBytes(context.maxUploadBytes) });
   if (status === 404 || status === 410) return new VitrailError('VITRAIL_UPLOAD_NOT_FOUND', { id: context.uploadId ?? '' });
@@ -78,7 +78,7 @@ export async function shapeTusResponse(response: Response, context: TusResponseC
     else headers.delete('upload-metadata');
   }
   if (response.status < 400) {
-    // tus labels its empty answers text/plain; an answer without a body gets no type.
+    // tus labels its empty responses text/plain, so a response without a body loses that type.
     const text = await response.text();
     if (text === '') headers.delete('content-type');
     return new Response(text === '' ? null : text, { status: response.status, statusText: STATUS_CODES[response.status], headers });
