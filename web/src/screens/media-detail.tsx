@@ -168,8 +168,8 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
         <dd>{media.uploader?.email ?? t('detail.unknownUploader')}</dd>
         <dt>{t('detail.uploadedOn')}</dt>
         <dd>{formatDate(media.createdAt)}</dd>
-        <dt>{t('detail.link')}</dt>
-        <dd class="link-text">{media.url}</dd>
+        <dt class="fact-wide">{t('detail.link')}</dt>
+        <dd class="fact-wide link-text">{media.url}</dd>
       </dl>
       <form class="stacked" onSubmit={(event) => void save(event)}>
         <label for="detail-name">{t('detail.name')}</label>

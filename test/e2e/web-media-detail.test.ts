@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+
+import { launchChromium } from '../support/browser.js';
+import { bearer, startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
+import { MINIMAL_PDF, upload } from '../support/uploads.js';
+import { assertNoSeriousViolations, openContext, saveScreenshot, signInThroughForm } from '../support/web-interface.js';
+
+/** The members of an API media that these tests read. */
+interface UploadedMedia {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly visibility: string;
+  readonly trashedAt: string | null;
+}
+
+/** Sizes of the detail panel's facts list, measured in the browser, in CSS pixels. */
+interface FactsLayout {
+  readonly listWidth: number;
+  /** Width of the longest line of text among the labels. */
+  readonly widestLabel: number;
+  readonly dimensionsWidth: number;
+  /** Lines taken by the first text of the dimensions value, the size readers get. */
+  readonly dimensionsLines: number;
+  readonly linkWidth: number;
+  readonly linkLines: number;
+  /** Pixels by which the panel's content is wider than the panel, 0 when nothing sticks out. */
+  readonly panelOverflow: number;
+}
+
+/** Script measuring the facts list in the browser, given as text because the tests compile without the DOM's types. */
+const MEASURE_FACTS = `(() => {
+  const panel = document.querySelector('aside.detail');
+  const list = panel.querySelector('.facts');
+  const terms = [...list.querySelectorAll('dt')];
+  const valueOf = (label) => terms.find((term) => term.textContent.trim() === label).nextElementSibling;
+  const linesOf = (range) => new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+  const textWidthOf = (element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return Math.max(...[...range.getClientRects()].map((rect) => rect.width));
+  };
+  const dimensions = valueOf('Dimensions');
+  const firstText = document.createTreeWalker(dimensions, NodeFilter.SHOW_TEXT).nextNode();
+  const dimensionsRange = document.createRange();
+  dimensionsRange.selectNodeContents(firstText);
+  const link = panel.querySelector('.link-text');
+  const linkRange = document.createRange();
+  linkRange.selectNodeContents(link);
+  return {
+    listWidth: list.getBoundingClientRect().width,
+    widestLabel: Math.max(...terms.map(textWidthOf)),
+    dimensionsWidth: dimensions.getBoundingClientRect().width,
+    dimensionsLines: linesOf(dimensionsRange),
+    linkWidth: link.getBoundingClientRect().width,
+    linkLines: linesOf(linkRange),
+    panelOverflow: panel.scrollWidth - panel.clientWidth,
+  };
+})()`;
+
+async function photo(colour: string, width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
+}
+
+describe('web interface, media detail', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let kermesse: UploadedMedia;
+  let register: UploadedMedia;
+  let bulletin: UploadedMedia;
+
+  const uploadAsAdmin = async (name: string, content: Buffer | string, fields: Record<string, string> = {}): Promise<UploadedMedia> => {
+    const response = await upload(server, { name, content, fields, token: server.adminToken });
+    assert.equal(response.status, 201, await response.clone().text());
+    return (await response.json()) as UploadedMedia;
+  };
+
+  const readMedia = async (id: string): Promise<UploadedMedia> => {
+    const response = await fetch(`${server.url}/api/v1/media/${id}`, { headers: bearer(server.adminToken) });
+    assert.equal(response.status, 200);
+    return (await response.json()) as UploadedMedia;
+  };
+
+  const openDetail = async (media: UploadedMedia) => {
+    await page.goto(`/#/media/${media.id}`);
+    const panel = page.getByRole('complementary');
+    await panel.getByRole('heading', { name: media.name }).waitFor();
+    return panel;
+  };
+
+  before(async () => {
+    server = await startTestServer();
+    bulletin = await uploadAsAdmin('Bulletin de septembre.pdf', MINIMAL_PDF);
+    register = await uploadAsAdmin('Registre des baptêmes.jpg', await photo('#704214', 800, 600), { visibility: 'private' });
+    kermesse = await uploadAsAdmin('Kermesse paroissiale été 2026.jpg', await photo('#c0392b', 3000, 4000));
+    browser = await launchChromium();
+    context = await openContext(browser, server.url);
+    page = await context.newPage();
+    await signInThroughForm(page, 'editor@example.org', TEST_PASSWORD);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const [width, height] of [
+    [390, 844],
+    [1280, 860],
+    [1366, 768],
+    [1600, 900],
+  ] as const) {
+    it(`lays out the facts at ${width} px`, async () => {
+      await page.setViewportSize({ width, height });
+      await openDetail(kermesse);
+      const layout = await page.evaluate<FactsLayout>(MEASURE_FACTS);
+      assert.equal(layout.dimensionsLines, 1, `the dimensions take ${layout.dimensionsLines} lines`);
+      assert.ok(layout.dimensionsWidth >= 150, `the dimensions column is ${layout.dimensionsWidth} px wide`);
+      assert.ok(layout.widestLabel <= layout.listWidth / 2, `a label is ${layout.widestLabel} px wide in a list of ${layout.listWidth} px`);
+      assert.ok(layout.linkWidth >= layout.listWidth - 1, `the link is ${layout.linkWidth} px wide in a list of ${layout.listWidth} px`);
+      assert.ok(layout.linkLines <= 4, `the link takes ${layout.linkLines} lines`);
+      assert.equal(layout.panelOverflow, 0);
+      await saveScreenshot(page, `20-detail-faits-${width}`);
+    });
+  }
+});
