@@ -128,4 +128,25 @@ describe('web interface, media detail', () => {
       await saveScreenshot(page, `20-detail-faits-${width}`);
     });
   }
+
+  it('shows the link readable and copies it encoded', async () => {
+    const panel = await openDetail(kermesse);
+    assert.match(kermesse.url, /\/Kermesse%20paroissiale%20%C3%A9t%C3%A9%202026\.jpg$/);
+    const shown = (await panel.locator('.link-text').innerText()).trim();
+    assert.equal(shown, kermesse.url.replace(/\/[^/]+$/, '/Kermesse paroissiale été 2026.jpg'));
+    assert.equal(await panel.locator('.link-text a').getAttribute('href'), kermesse.url);
+
+    // Copying the whole link shown by hand also puts the exact URL on the clipboard.
+    await page.evaluate(`navigator.clipboard.writeText('')`);
+    await page.evaluate(`(() => {
+      getSelection().selectAllChildren(document.querySelector('.link-text a'));
+      document.execCommand('copy');
+    })()`);
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), kermesse.url);
+
+    await page.evaluate(`navigator.clipboard.writeText('')`);
+    await panel.getByRole('button', { name: 'Copier le lien' }).click();
+    await panel.getByText('Lien copié').waitFor();
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), kermesse.url);
+  });
 });

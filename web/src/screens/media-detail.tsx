@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, ApiError, originalUrlOf, type Media, type Visibility } from '../api';
 import { describeError } from '../errors';
-import { formatBytes, formatDate } from '../formats';
+import { formatBytes, formatDate, readableUrl } from '../formats';
 import { t, useTranslation } from '../i18n';
 import { copyText, imageSnippet } from '../snippets';
 import { StatusMessage, type StatusNotice } from '../status-message';
@@ -169,7 +169,11 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
         <dt>{t('detail.uploadedOn')}</dt>
         <dd>{formatDate(media.createdAt)}</dd>
         <dt class="fact-wide">{t('detail.link')}</dt>
-        <dd class="fact-wide link-text">{media.url}</dd>
+        <dd class="fact-wide link-text" onCopy={(event) => copyExactUrl(event, media.url)}>
+          <a href={media.url} target="_blank" rel="noopener">
+            {readableUrl(media.url)}
+          </a>
+        </dd>
       </dl>
       <form class="stacked" onSubmit={(event) => void save(event)}>
         <label for="detail-name">{t('detail.name')}</label>
@@ -231,6 +235,17 @@ async function withConfirmation<T>(change: (confirm: boolean) => Promise<T>): Pr
     if (!confirm(t('detail.confirmFetched'))) return null;
     return change(true);
   }
+}
+
+/**
+ * Puts the exact URL on the clipboard when the whole link shown is copied by hand, because the readable
+ * form, with raw spaces and accents, is not a valid URL (RFC 3986) to paste into a mailing.
+ */
+function copyExactUrl(event: ClipboardEvent, url: string): void {
+  const selected = getSelection()?.toString().trim();
+  if (selected !== readableUrl(url) || event.clipboardData === null) return;
+  event.clipboardData.setData('text/plain', url);
+  event.preventDefault();
 }
 
 function CloseButton({ onClose }: { readonly onClose: () => void }) {
