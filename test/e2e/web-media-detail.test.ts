@@ -129,6 +129,15 @@ describe('web interface, media detail', () => {
     });
   }
 
+  it('shows the dimensions readers get, and the original', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    const panel = await openDetail(kermesse);
+    const facts = await panel.locator('.facts').innerText();
+    assert.match(facts, /Dimensions\s+1200 × 1600 pixels\s+original : 3000 × 4000 pixels/);
+    assert.match(facts, /Poids\s+\d+ Ko\s+original : \d+ Ko/);
+    await panel.getByText('Les lecteurs reçoivent une version allégée').waitFor();
+  });
+
   it('shows the link readable and copies it encoded', async () => {
     const panel = await openDetail(kermesse);
     assert.match(kermesse.url, /\/Kermesse%20paroissiale%20%C3%A9t%C3%A9%202026\.jpg$/);

@@ -2,10 +2,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, ApiError, originalUrlOf, type Media, type Visibility } from '../api';
 import { describeError } from '../errors';
-import { formatBytes, formatDate, readableUrl } from '../formats';
 import { t, useTranslation } from '../i18n';
 import { copyText, imageSnippet } from '../snippets';
 import { StatusMessage, type StatusNotice } from '../status-message';
+import { MediaFacts } from './media-facts';
 
 export interface MediaDetailProps {
   readonly mediaId: string;
@@ -149,32 +149,7 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
           {t('detail.download')}
         </a>
       </div>
-      <dl class="facts">
-        <dt>{t('detail.originalWeight')}</dt>
-        <dd>{formatBytes(media.size)}</dd>
-        {media.rendition !== undefined && media.rendition !== null && (
-          <>
-            <dt>{t('detail.renditionWeight')}</dt>
-            <dd>{formatBytes(media.rendition.size)}</dd>
-          </>
-        )}
-        {media.width !== null && media.height !== null && (
-          <>
-            <dt>{t('detail.dimensions')}</dt>
-            <dd>{t('detail.pixels', { width: media.width, height: media.height })}</dd>
-          </>
-        )}
-        <dt>{t('detail.uploadedBy')}</dt>
-        <dd>{media.uploader?.email ?? t('detail.unknownUploader')}</dd>
-        <dt>{t('detail.uploadedOn')}</dt>
-        <dd>{formatDate(media.createdAt)}</dd>
-        <dt class="fact-wide">{t('detail.link')}</dt>
-        <dd class="fact-wide link-text" onCopy={(event) => copyExactUrl(event, media.url)}>
-          <a href={media.url} target="_blank" rel="noopener">
-            {readableUrl(media.url)}
-          </a>
-        </dd>
-      </dl>
+      <MediaFacts media={media} />
       <form class="stacked" onSubmit={(event) => void save(event)}>
         <label for="detail-name">{t('detail.name')}</label>
         <input id="detail-name" required maxLength={255} value={name} onInput={(event) => setName(event.currentTarget.value)} />
@@ -235,17 +210,6 @@ async function withConfirmation<T>(change: (confirm: boolean) => Promise<T>): Pr
     if (!confirm(t('detail.confirmFetched'))) return null;
     return change(true);
   }
-}
-
-/**
- * Puts the exact URL on the clipboard when the whole link shown is copied by hand, because the readable
- * form, with raw spaces and accents, is not a valid URL (RFC 3986) to paste into a mailing.
- */
-function copyExactUrl(event: ClipboardEvent, url: string): void {
-  const selected = getSelection()?.toString().trim();
-  if (selected !== readableUrl(url) || event.clipboardData === null) return;
-  event.clipboardData.setData('text/plain', url);
-  event.preventDefault();
 }
 
 function CloseButton({ onClose }: { readonly onClose: () => void }) {
