@@ -135,7 +135,7 @@ describe('web interface, media detail', () => {
     const facts = await panel.locator('.facts').innerText();
     assert.match(facts, /Dimensions\s+1200 × 1600 pixels\s+original : 3000 × 4000 pixels/);
     assert.match(facts, /Poids\s+\d+ Ko\s+original : \d+ Ko/);
-    await panel.getByText('Les lecteurs reçoivent une version allégée').waitFor();
+    await panel.getByText('Le lien donne une version allégée').waitFor();
   });
 
   it('shows the link readable and copies it encoded', async () => {
@@ -157,5 +157,28 @@ describe('web interface, media detail', () => {
     await panel.getByRole('button', { name: 'Copier le lien' }).click();
     await panel.getByText('Lien copié').waitFor();
     assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), kermesse.url);
+  });
+
+  it('warns that a private link is not for mailings', async () => {
+    const panel = await openDetail(register);
+    assert.equal((await fetch(register.url)).status, 404);
+    assert.equal(await panel.getByText('Lien public').count(), 0);
+    await panel.locator('.facts dt', { hasText: 'Lien privé' }).waitFor();
+    const notice = panel.locator('.private-notice');
+    assert.match(await notice.innerText(), /ne s'ouvre que pour les personnes connectées à Vitrail/);
+    assert.match(await notice.innerText(), /Ne le mettez pas dans un mailing/);
+
+    await panel.getByRole('button', { name: 'Copier le lien privé' }).click();
+    await panel.getByText('Lien privé copié').waitFor();
+    const linkCopied = await panel.locator('.detail-status').innerText();
+    assert.match(linkCopied, /personnes connectées à Vitrail/);
+    assert.doesNotMatch(linkCopied, /collez-le dans votre mailing/);
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), register.url);
+
+    await panel.getByRole('button', { name: 'Copier le code HTML' }).click();
+    await panel.getByText('Code HTML copié').waitFor();
+    assert.match(await panel.locator('.detail-status').innerText(), /privée : elle ne s'affichera pas/);
+    await assertNoSeriousViolations(page, 'private detail');
+    await saveScreenshot(page, '21-detail-prive');
   });
 });

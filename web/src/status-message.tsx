@@ -8,9 +8,9 @@ export interface StatusNotice {
  * Renders the live region where a screen reports the outcome of an action. Screen readers announce a
  * success politely and an error at once, as an alert.
  */
-export function StatusMessage({ notice }: { readonly notice: StatusNotice | null }) {
+export function StatusMessage({ notice, className }: { readonly notice: StatusNotice | null; readonly className?: string }) {
   return (
-    <div aria-live="polite">
+    <div class={className} aria-live="polite">
       {notice !== null && (
         <p class={notice.kind} role={notice.kind === 'error' ? 'alert' : undefined}>
           {notice.text}

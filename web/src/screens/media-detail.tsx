@@ -75,6 +75,8 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
   }
 
   const isImage = media.mime.startsWith('image/');
+  // The saved visibility, not the form's, because the link opens for readers only once "public" is saved.
+  const isPrivate = media.visibility === 'private';
   const save = async (event: Event) => {
     event.preventDefault();
     const changes: Parameters<typeof api.updateMedia>[1] = {
@@ -135,13 +137,27 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
           </span>
         )}
       </div>
-      <StatusMessage notice={message} />
+      <StatusMessage notice={message} className="detail-status" />
+      {isPrivate && (
+        <p id="detail-private-notice" class="notice private-notice">
+          {t('detail.privateNotice')}
+        </p>
+      )}
       <div class="detail-actions">
-        <button type="button" class="button-primary" onClick={() => void copy(media.url, t('detail.linkCopied'))}>
-          {t('detail.copyLink')}
+        <button
+          type="button"
+          class={isPrivate ? undefined : 'button-primary'}
+          aria-describedby={isPrivate ? 'detail-private-notice' : undefined}
+          onClick={() => void copy(media.url, isPrivate ? t('detail.privateLinkCopied') : t('detail.linkCopied'))}
+        >
+          {isPrivate ? t('detail.copyPrivateLink') : t('detail.copyLink')}
         </button>
         {isImage && (
-          <button type="button" onClick={() => void copy(imageSnippet(media), t('detail.htmlCopied'))}>
+          <button
+            type="button"
+            aria-describedby={isPrivate ? 'detail-private-notice' : undefined}
+            onClick={() => void copy(imageSnippet(media), isPrivate ? t('detail.privateHtmlCopied') : t('detail.htmlCopied'))}
+          >
             {t('detail.copyHtml')}
           </button>
         )}

@@ -35,7 +35,7 @@ export function MediaFacts({ media }: { readonly media: Media }) {
         <dd>{media.uploader?.email ?? t('detail.unknownUploader')}</dd>
         <dt>{t('detail.uploadedOn')}</dt>
         <dd>{formatDate(media.createdAt)}</dd>
-        <dt class="fact-wide">{t('detail.link')}</dt>
+        <dt class="fact-wide">{media.visibility === 'private' ? t('detail.privateLink') : t('detail.link')}</dt>
         <dd class="fact-wide link-text" onCopy={(event) => copyExactUrl(event, media.url)}>
           <a href={media.url} target="_blank" rel="noopener">
             {readableUrl(media.url)}
