@@ -181,4 +181,25 @@ describe('web interface, media detail', () => {
     await assertNoSeriousViolations(page, 'private detail');
     await saveScreenshot(page, '21-detail-prive');
   });
+
+  it('reports a declined change as not saved', async () => {
+    // An anonymous fetch makes the server ask for a confirmation before the media becomes private.
+    assert.equal((await fetch(kermesse.url)).status, 200);
+    const panel = await openDetail(kermesse);
+    await panel.getByLabel('Visibilité').selectOption('private');
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await panel.getByRole('button', { name: 'Enregistrer' }).click();
+    await panel.getByText('Annulé : rien n\'a été enregistré.').waitFor();
+    assert.doesNotMatch(await panel.innerText(), /Modifications enregistrées/);
+    assert.equal((await readMedia(kermesse.id)).visibility, 'public');
+  });
+
+  it('reports a declined trash as not done', async () => {
+    const panel = await openDetail(kermesse);
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
+    await panel.getByText('Annulé : le fichier reste dans la médiathèque').waitFor();
+    assert.doesNotMatch(await panel.innerText(), /est dans la corbeille/);
+    assert.equal((await readMedia(kermesse.id)).trashedAt, null);
+  });
 });

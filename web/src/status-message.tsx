@@ -1,6 +1,6 @@
-/** The outcome of an action, shown to the person who asked for it. */
+/** The outcome of an action, shown to the person who asked for it. The kind 'info' reports that nothing changed. */
 export interface StatusNotice {
-  readonly kind: 'error' | 'success';
+  readonly kind: 'error' | 'success' | 'info';
   readonly text: string;
 }
 

@@ -54,9 +54,13 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
     return () => removeEventListener('keydown', closeOnEscape);
   }, [onClose]);
 
-  const act = async (action: () => Promise<unknown>, success: string) => {
+  /** Runs an action and shows its outcome. Returns true only when the action succeeded and was not cancelled. */
+  const act = async (action: () => Promise<unknown>, success: string, cancelled = '') => {
     try {
-      await action();
+      if ((await action()) === CANCELLED) {
+        setMessage({ kind: 'info', text: cancelled });
+        return false;
+      }
       setMessage({ kind: 'success', text: success });
       return true;
     } catch (error) {
@@ -86,15 +90,19 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
       ...(visibility !== media.visibility ? { visibility } : {}),
     };
     if (Object.keys(changes).length === 0) {
-      setMessage({ kind: 'success', text: t('detail.nothingToSave') });
+      setMessage({ kind: 'info', text: t('detail.nothingToSave') });
       return;
     }
-    await act(async () => {
-      const updated = await withConfirmation((confirm) => api.updateMedia(media.id, changes, confirm));
-      if (updated === null) return;
-      show({ ...updated, uploader: media.uploader });
-      onChanged();
-    }, t('detail.saved'));
+    await act(
+      async () => {
+        const updated = await withConfirmation((confirm) => api.updateMedia(media.id, changes, confirm));
+        if (updated === null) return CANCELLED;
+        show({ ...updated, uploader: media.uploader });
+        onChanged();
+      },
+      t('detail.saved'),
+      t('detail.saveCancelled'),
+    );
   };
 
   const copy = (text: string, success: string) =>
@@ -112,10 +120,11 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
   };
 
   const trash = async () => {
-    let trashed = false;
-    await act(async () => {
-      trashed = (await withConfirmation((confirm) => api.trashMedia(media.id, confirm))) !== null;
-    }, t('detail.trashed', { name: media.name }));
+    const trashed = await act(
+      async () => ((await withConfirmation((confirm) => api.trashMedia(media.id, confirm))) === null ? CANCELLED : undefined),
+      t('detail.trashed', { name: media.name }),
+      t('detail.trashCancelled'),
+    );
     if (trashed) {
       onChanged();
       onClose();
@@ -212,6 +221,9 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
     </aside>
   );
 }
+
+/** Returned by an action that the user cancelled in the confirmation dialog, so that nothing changed. */
+const CANCELLED = Symbol('cancelled');
 
 /**
  * Runs a change that the server refuses with VITRAIL_MEDIA_RECENTLY_FETCHED when readers fetched the media
