@@ -202,4 +202,11 @@ describe('web interface, media detail', () => {
     assert.doesNotMatch(await panel.innerText(), /est dans la corbeille/);
     assert.equal((await readMedia(kermesse.id)).trashedAt, null);
   });
+
+  it('asks no alternative text for a PDF', async () => {
+    const panel = await openDetail(bulletin);
+    await panel.getByLabel('Nom du fichier').waitFor();
+    assert.equal(await panel.getByLabel('Texte alternatif').count(), 0);
+    assert.equal(await panel.getByText('Texte alternatif').count(), 0);
+  });
 });

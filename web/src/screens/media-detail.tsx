@@ -178,11 +178,15 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
       <form class="stacked" onSubmit={(event) => void save(event)}>
         <label for="detail-name">{t('detail.name')}</label>
         <input id="detail-name" required maxLength={255} value={name} onInput={(event) => setName(event.currentTarget.value)} />
-        <label for="detail-alt">{t('detail.alt')}</label>
-        <textarea id="detail-alt" rows={2} maxLength={1000} aria-describedby="detail-alt-hint" value={alt} onInput={(event) => setAlt(event.currentTarget.value)} />
-        <p id="detail-alt-hint" class="hint">
-          {t('detail.altHint')}
-        </p>
+        {isImage && (
+          <>
+            <label for="detail-alt">{t('detail.alt')}</label>
+            <textarea id="detail-alt" rows={2} maxLength={1000} aria-describedby="detail-alt-hint" value={alt} onInput={(event) => setAlt(event.currentTarget.value)} />
+            <p id="detail-alt-hint" class="hint">
+              {t('detail.altHint')}
+            </p>
+          </>
+        )}
         <label for="detail-folder">{t('detail.folder')}</label>
         <input id="detail-folder" list="detail-folders" maxLength={200} value={folder} onInput={(event) => setFolder(event.currentTarget.value)} />
         <datalist id="detail-folders">
