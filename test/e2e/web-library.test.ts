@@ -138,7 +138,7 @@ describe('web interface, library', () => {
     // A trashed media answers 410 Gone, so mail clients and proxies stop asking.
     assert.equal((await fetch(link)).status, 410);
 
-    await page.getByRole('link', { name: 'Corbeille' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Corbeille' }).click();
     await page.getByRole('heading', { name: 'Corbeille' }).waitFor();
     await page.locator('.row-title', { hasText: 'Procession du 15 août.jpg' }).waitFor();
     await assertNoSeriousViolations(page, 'trash');
@@ -155,7 +155,7 @@ describe('web interface, library', () => {
     const link = (await panel.locator('.link-text').innerText()).trim();
     await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
     await page.getByRole('complementary').waitFor({ state: 'detached' });
-    await page.getByRole('link', { name: 'Corbeille' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Corbeille' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Supprimer définitivement Vitrail nord.jpg' }).click();
     await page.getByText('« Vitrail nord.jpg » est supprimé définitivement.').waitFor();

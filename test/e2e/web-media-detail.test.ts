@@ -129,7 +129,7 @@ describe('web interface, media detail', () => {
     });
   }
 
-  it('shows the dimensions readers get, and the original', async () => {
+  it('shows served and original dimensions', async () => {
     await page.setViewportSize({ width: 1280, height: 860 });
     const panel = await openDetail(kermesse);
     const facts = await panel.locator('.facts').innerText();
@@ -138,11 +138,11 @@ describe('web interface, media detail', () => {
     await panel.getByText('Le lien donne une version allégée').waitFor();
   });
 
-  it('shows the link readable and copies it encoded', async () => {
+  it('shows link decoded, copies it encoded', async () => {
     const panel = await openDetail(kermesse);
     assert.match(kermesse.url, /\/Kermesse%20paroissiale%20%C3%A9t%C3%A9%202026\.jpg$/);
-    const shown = (await panel.locator('.link-text').innerText()).trim();
-    assert.equal(shown, kermesse.url.replace(/\/[^/]+$/, '/Kermesse paroissiale été 2026.jpg'));
+    const shownLink = (await panel.locator('.link-text').innerText()).trim();
+    assert.equal(shownLink, kermesse.url.replace(/\/[^/]+$/, '/Kermesse paroissiale été 2026.jpg'));
     assert.equal(await panel.locator('.link-text a').getAttribute('href'), kermesse.url);
 
     // Copying the whole link shown by hand also puts the exact URL on the clipboard.
@@ -159,7 +159,7 @@ describe('web interface, media detail', () => {
     assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), kermesse.url);
   });
 
-  it('warns that a private link is not for mailings', async () => {
+  it('warns against mailing a private link', async () => {
     const panel = await openDetail(register);
     assert.equal((await fetch(register.url)).status, 404);
     assert.equal(await panel.getByText('Lien public').count(), 0);
@@ -203,10 +203,27 @@ describe('web interface, media detail', () => {
     assert.equal((await readMedia(kermesse.id)).trashedAt, null);
   });
 
-  it('asks no alternative text for a PDF', async () => {
+  it('hides alternative text for a PDF', async () => {
     const panel = await openDetail(bulletin);
     await panel.getByLabel('Nom du fichier').waitFor();
     assert.equal(await panel.getByLabel('Texte alternatif').count(), 0);
     assert.equal(await panel.getByText('Texte alternatif').count(), 0);
+  });
+
+  it('reports a trash and undoes it', async () => {
+    const panel = await openDetail(bulletin);
+    await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
+    await page.getByRole('complementary').waitFor({ state: 'detached' });
+    const notice = page.locator('.library-notice');
+    await notice.getByText('« Bulletin de septembre.pdf » est dans la corbeille.').waitFor();
+    assert.equal(await notice.getByRole('link', { name: 'Voir la corbeille' }).getAttribute('href'), '#/trash');
+    assert.notEqual((await readMedia(bulletin.id)).trashedAt, null);
+    await assertNoSeriousViolations(page, 'library after a trash');
+    await saveScreenshot(page, '22-corbeille-annuler');
+
+    await notice.getByRole('button', { name: 'Annuler' }).click();
+    await notice.getByText('« Bulletin de septembre.pdf » est restauré').waitFor();
+    await page.getByRole('link', { name: /Bulletin de septembre\.pdf/ }).waitFor();
+    assert.equal((await readMedia(bulletin.id)).trashedAt, null);
   });
 });

@@ -12,10 +12,12 @@ export interface MediaDetailProps {
   readonly folders: readonly string[];
   readonly onChanged: () => void;
   readonly onClose: () => void;
+  /** Called once the media is in the trash. The library then closes the panel and reports it. */
+  readonly onTrashed: (media: Media) => void;
 }
 
 /** Shows one media: preview, facts, links to copy, and the changes an editor makes. */
-export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetailProps) {
+export function MediaDetail({ mediaId, folders, onChanged, onClose, onTrashed }: MediaDetailProps) {
   const { t } = useTranslation();
   const [media, setMedia] = useState<Media | null>(null);
   const [message, setMessage] = useState<StatusNotice | null>(null);
@@ -125,10 +127,7 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
       t('detail.trashed', { name: media.name }),
       t('detail.trashCancelled'),
     );
-    if (trashed) {
-      onChanged();
-      onClose();
-    }
+    if (trashed) onTrashed(media);
   };
 
   return (
