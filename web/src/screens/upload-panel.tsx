@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import { ApiError, currentCsrfToken, toApiError, type Media } from '../api';
 import { describeError } from '../errors';
+import { usePageFileDrop } from '../file-drop';
 import { formatBytes } from '../formats';
 import { useTranslation } from '../i18n';
 import { hrefOf } from '../routes';
@@ -39,7 +40,6 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
   const { t } = useTranslation();
   const [files, setFiles] = useState<FileState[]>([]);
   const [overall, setOverall] = useState(0);
-  const [dragging, setDragging] = useState(false);
   const picker = useRef<HTMLInputElement>(null);
   const uploaded = useRef(onUploaded);
   uploaded.current = onUploaded;
@@ -90,6 +90,8 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
     }
   };
 
+  // Files dropped anywhere on the library are added, not only on the drop zone.
+  const dragging = usePageFileDrop(add);
   const finished = files.length > 0 && files.every((file) => file.status !== 'uploading');
 
   return (
@@ -97,20 +99,12 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
       <h2 id="upload-title" class="visually-hidden">
         {t('upload.title')}
       </h2>
-      <div
-        class={dragging ? 'drop-zone dragging' : 'drop-zone'}
-        onDragOver={(event) => {
-          event.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={(event) => {
-          event.preventDefault();
-          setDragging(false);
-          add(event.dataTransfer?.files ?? null);
-        }}
-        data-testid="drop-zone"
-      >
+      {dragging && (
+        <div class="drop-overlay" aria-hidden="true">
+          <p>{folder === '' ? t('upload.dropAnywhere') : t('upload.dropAnywhereInFolder', { folder })}</p>
+        </div>
+      )}
+      <div class={dragging ? 'drop-zone dragging' : 'drop-zone'} data-testid="drop-zone">
         <p>{t('upload.dropHere')}</p>
         <button type="button" class="button-primary" onClick={() => picker.current?.click()}>
           {t('upload.choose')}

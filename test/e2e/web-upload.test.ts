@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+
+import { launchChromium } from '../support/browser.js';
+import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
+import { countMediaRows } from '../support/uploads.js';
+import { assertNoSeriousViolations, dispatchFileDrag, dropFiles, openContext, saveScreenshot, signInThroughForm } from '../support/web-interface.js';
+
+/** Upload limit of the test server, small enough for a test to exceed it: 1 MiB, shown as « 1 Mo ». */
+const MAX_UPLOAD_BYTES = 1024 * 1024;
+
+async function photo(colour: string, width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
+}
+
+describe('web interface, upload', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  /** Returns the value of every progress bar shown in the upload list, as a share of its maximum. */
+  const progressShares = () =>
+    page.evaluate<number[]>(`[...document.querySelectorAll('.upload-list progress')]
+      .filter((bar) => bar.getClientRects().length > 0)
+      .map((bar) => bar.value / bar.max)`);
+
+  const clearList = async () => {
+    await page.getByRole('button', { name: 'Effacer la liste' }).click();
+    await page.locator('.upload-list').waitFor({ state: 'detached' });
+  };
+
+  before(async () => {
+    server = await startTestServer({ VITRAIL_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+    browser = await launchChromium();
+    context = await openContext(browser, server.url);
+    page = await context.newPage();
+    await signInThroughForm(page, 'editor@example.org', TEST_PASSWORD);
+    await page.getByText('La médiathèque est vide').waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('adds files dropped outside the drop zone', async () => {
+    const outcome = await dropFiles(page, '#library-title', [{ name: 'Pèlerinage.jpg', type: 'image/jpeg', content: await photo('#2e8b57', 500, 400) }]);
+    assert.deepEqual(outcome, { dragoverCancelled: true, dropCancelled: true });
+    await page.getByRole('link', { name: /Pèlerinage\.jpg/ }).waitFor();
+    assert.equal(new URL(page.url()).origin, server.url);
+    await clearList();
+  });
+
+  it('shows the whole screen as a drop target while dragging', async () => {
+    const files = [{ name: 'Baptême.jpg', type: 'image/jpeg', content: await photo('#8a2be2', 300, 200) }];
+    const overlay = page.locator('.drop-overlay');
+    assert.equal(await overlay.isVisible(), false);
+    const [enterCancelled, overCancelled] = await dispatchFileDrag(page, '.filters', files, ['dragenter', 'dragover']);
+    assert.equal(enterCancelled, true);
+    assert.equal(overCancelled, true);
+    await overlay.waitFor({ state: 'visible' });
+    assert.match(await overlay.innerText(), /Déposez vos fichiers pour les ajouter à la médiathèque/);
+    await saveScreenshot(page, '24-glisser-deposer');
+    await dispatchFileDrag(page, '.filters', files, ['dragleave']);
+    await overlay.waitFor({ state: 'hidden' });
+  });
+
+  it('keeps a file dropped on another screen from leaving the app', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Corbeille' }).click();
+    await page.getByRole('heading', { name: 'Corbeille' }).waitFor();
+    const before = await countMediaRows(server);
+    const outcome = await dropFiles(page, 'main', [{ name: 'Lettre.pdf', type: 'application/pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }]);
+    assert.deepEqual(outcome, { dragoverCancelled: true, dropCancelled: true });
+    assert.equal(await countMediaRows(server), before);
+  });
+});
