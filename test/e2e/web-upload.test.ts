@@ -46,10 +46,39 @@ describe('web interface, upload', () => {
     await server?.close();
   });
 
+  it('summarises an all-rejected upload', async () => {
+    await dropFiles(page, '[data-testid=drop-zone]', [
+      { name: 'notes.txt', type: 'text/plain', content: Buffer.from('Compte rendu du conseil pastoral\n') },
+      { name: 'vide.jpg', type: 'image/jpeg', content: Buffer.alloc(0) },
+      { name: 'Affiche.pdf', type: 'application/pdf', content: Buffer.alloc(MAX_UPLOAD_BYTES + 1) },
+    ]);
+    const failed = page.locator('.upload-item[data-status=failed]');
+    await failed.nth(2).waitFor();
+    const summary = page.locator('.upload-summary');
+    assert.equal((await summary.innerText()).trim(), 'Aucun fichier ajouté, 3 refusés');
+    assert.deepEqual(await progressShares(), []);
+    assert.equal(await countMediaRows(server), 0);
+    await clearList();
+  });
+
+  it('summarises a partly rejected upload', async () => {
+    await dropFiles(page, '[data-testid=drop-zone]', [
+      { name: 'Chorale.jpg', type: 'image/jpeg', content: await photo('#1f4fa8', 640, 480) },
+      { name: 'liste.txt', type: 'text/plain', content: Buffer.from('Liste des servants\n') },
+      { name: 'Crèche.jpg', type: 'image/jpeg', content: await photo('#e0a100', 480, 640) },
+    ]);
+    await page.locator('.upload-item[data-status=done]').nth(1).waitFor();
+    await page.locator('.upload-item[data-status=failed]').waitFor();
+    assert.equal((await page.locator('.upload-summary').innerText()).trim(), '2 fichiers ajoutés, 1 refusé');
+    assert.deepEqual(await progressShares(), []);
+    await clearList();
+  });
+
   it('adds files dropped outside the drop zone', async () => {
     const outcome = await dropFiles(page, '#library-title', [{ name: 'Pèlerinage.jpg', type: 'image/jpeg', content: await photo('#2e8b57', 500, 400) }]);
     assert.deepEqual(outcome, { dragoverCancelled: true, dropCancelled: true });
     await page.getByRole('link', { name: /Pèlerinage\.jpg/ }).waitFor();
+    assert.equal((await page.locator('.upload-summary').innerText()).trim(), '1 fichier ajouté');
     assert.equal(new URL(page.url()).origin, server.url);
     await clearList();
   });
