@@ -18,9 +18,9 @@ export class DuplicateUpload extends Error {
 /** The reason given for tus's terse "Invalid content-type", in words a client can act on. */
 const PATCH_CONTENT_TYPE = 'a PATCH must carry the header "Content-Type: application/offset+octet-stream"';
 
-/** Writes the JSON body of an error, in the format of the rest of the API. */
+/** Writes the JSON body of an error, with its details, in the format of the rest of the API. */
 function errorBody(error: VitrailError, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ error: { code: error.code, message: error.message, ...extra } });
+  return JSON.stringify({ error: { ...error.details, code: error.code, message: error.message, ...extra } });
 }
 
 /**
