@@ -61,7 +61,7 @@ describe('web interface, library', () => {
     const failed = page.locator('.upload-item[data-status=failed]');
     await failed.waitFor();
     assert.equal(await failed.count(), 1);
-    assert.match(await failed.innerText(), /notes\.txt[\s\S]*Ce fichier n'est pas une image reconnue/);
+    assert.match(await failed.innerText(), /notes\.txt[\s\S]*Ce fichier n'est ni une image reconnue ni un document accepté/);
     await page.getByRole('link', { name: /Procession\.jpg/ }).waitFor();
     await page.getByRole('link', { name: /Vitrail nord\.jpg/ }).waitFor();
     assert.equal(await page.locator('.grid li').count(), 2);

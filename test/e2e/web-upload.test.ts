@@ -50,7 +50,7 @@ describe('web interface, upload', () => {
     await dropFiles(page, '[data-testid=drop-zone]', [
       { name: 'notes.txt', type: 'text/plain', content: Buffer.from('Compte rendu du conseil pastoral\n') },
       { name: 'vide.jpg', type: 'image/jpeg', content: Buffer.alloc(0) },
-      { name: 'Affiche.pdf', type: 'application/pdf', content: Buffer.alloc(MAX_UPLOAD_BYTES + 1) },
+      { name: 'Affiche.pdf', type: 'application/pdf', content: Buffer.alloc(MAX_UPLOAD_BYTES * 1.5) },
     ]);
     const failed = page.locator('.upload-item[data-status=failed]');
     await failed.nth(2).waitFor();
@@ -58,6 +58,22 @@ describe('web interface, upload', () => {
     assert.equal((await summary.innerText()).trim(), 'Aucun fichier ajouté, 3 refusés');
     assert.deepEqual(await progressShares(), []);
     assert.equal(await countMediaRows(server), 0);
+  });
+
+  it('explains how to fix each rejected file', async () => {
+    const failed = page.locator('.upload-item[data-status=failed]');
+    const notes = await failed.filter({ hasText: 'notes.txt' }).innerText();
+    assert.match(notes, /Ce fichier n'est ni une image reconnue ni un document accepté\./);
+    assert.match(notes, /Fichiers acceptés : images, PDF, /);
+    const empty = await failed.filter({ hasText: 'vide.jpg' }).innerText();
+    assert.match(empty, /Ce fichier est vide/);
+    assert.match(empty, /enregistrez-le de nouveau/);
+    const large = await failed.filter({ hasText: 'Affiche.pdf' }).innerText();
+    assert.match(large, /Fichier trop lourd : 1 Mo au maximum\./);
+    assert.match(large, /PDF exporté pour l'écran/);
+    assert.match(large, /demandez à la personne qui gère Vitrail/);
+    await assertNoSeriousViolations(page, 'refused upload');
+    await saveScreenshot(page, '23-envoi-refuse');
     await clearList();
   });
 

@@ -182,6 +182,7 @@ export function LibraryScreen({ session, openMediaId }: LibraryScreenProps) {
         <MediaDetail
           mediaId={openMediaId}
           folders={folderNames}
+          maxUploadBytes={session.maxUploadBytes}
           onChanged={() => void load()}
           onClose={() => navigate({ screen: 'library' })}
           onTrashed={trashed}

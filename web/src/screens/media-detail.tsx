@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, ApiError, originalUrlOf, type Media, type Visibility } from '../api';
 import { describeError } from '../errors';
+import { formatBytes } from '../formats';
 import { t, useTranslation } from '../i18n';
 import { copyText, imageSnippet } from '../snippets';
 import { StatusMessage, type StatusNotice } from '../status-message';
@@ -10,6 +11,8 @@ import { MediaFacts } from './media-facts';
 export interface MediaDetailProps {
   readonly mediaId: string;
   readonly folders: readonly string[];
+  /** Largest file accepted, in bytes, named when a replacement is too large. */
+  readonly maxUploadBytes: number;
   readonly onChanged: () => void;
   readonly onClose: () => void;
   /** Called once the media is in the trash. The library then closes the panel and reports it. */
@@ -17,7 +20,7 @@ export interface MediaDetailProps {
 }
 
 /** Shows one media: preview, facts, links to copy, and the changes an editor makes. */
-export function MediaDetail({ mediaId, folders, onChanged, onClose, onTrashed }: MediaDetailProps) {
+export function MediaDetail({ mediaId, folders, maxUploadBytes, onChanged, onClose, onTrashed }: MediaDetailProps) {
   const { t } = useTranslation();
   const [media, setMedia] = useState<Media | null>(null);
   const [message, setMessage] = useState<StatusNotice | null>(null);
@@ -66,7 +69,8 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose, onTrashed }:
       setMessage({ kind: 'success', text: success });
       return true;
     } catch (error) {
-      setMessage({ kind: 'error', text: describeError(error) });
+      // The server's error for a replacement too large has no limit member, but the message names the limit.
+      setMessage({ kind: 'error', text: describeError(error, { limit: formatBytes(maxUploadBytes) }) });
       return false;
     }
   };

@@ -81,7 +81,7 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
           percent: 0,
           status: 'failed',
           rejected: true,
-          error: t('upload.tooLarge', { limit: formatBytes(maxUploadBytes) }),
+          error: t('errors.VITRAIL_MEDIA_TOO_LARGE', { limit: formatBytes(maxUploadBytes) }),
         },
       ]);
     });
@@ -274,10 +274,10 @@ function explainFailure(file: UppyFile<UploadMeta, UploadBody>, error: unknown, 
 function summarise(files: readonly FileState[]): string {
   const added = files.filter((file) => file.status === 'done').length;
   const rejected = files.filter((file) => file.status === 'failed' && file.rejected === true).length;
-  const broken = files.filter((file) => file.status === 'failed' && file.rejected !== true).length;
+  const notSent = files.filter((file) => file.status === 'failed' && file.rejected !== true).length;
   const parts = [added === 0 ? t('upload.noneAdded') : t('upload.added', { count: added })];
   if (rejected > 0) parts.push(t('upload.rejected', { count: rejected }));
-  if (broken > 0) parts.push(t('upload.notSent', { count: broken }));
+  if (notSent > 0) parts.push(t('upload.notSent', { count: notSent }));
   return parts.join(', ');
 }
 
