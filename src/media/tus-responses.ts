@@ -24,9 +24,9 @@ const PATCH_CONTENT_TYPE = 'a PATCH must carry the header "Content-Type: applica
 const METADATA_FORMAT =
   'the header "Upload-Metadata" must hold comma-separated pairs of a key and its base64 value, such as "filename YnVsbGV0aW4ucGRm,visibility cHJpdmF0ZQ=="';
 
-/** Writes the JSON body of an error, in the format of the rest of the API. */
+/** Writes the JSON body of an error, with its details, in the format of the rest of the API. */
 function errorBody(error: VitrailError, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ error: { code: error.code, message: error.message, ...extra } });
+  return JSON.stringify({ error: { ...error.details, code: error.code, message: error.message, ...extra } });
 }
 
 /**

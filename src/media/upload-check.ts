@@ -36,11 +36,12 @@ export async function checkUpload(staged: StagedFile, fileName: string, rules: U
   const detected = await detectFileType(staged.path);
   const name = cleanFileName(fileName, detected?.extension ?? 'bin');
   if (detected === null || !isTypeAllowed(detected.mime, rules.allowedTypes)) {
-    throw new VitrailError('VITRAIL_MEDIA_TYPE_NOT_ALLOWED', {
-      name,
-      detected: detected === null ? 'of no recognised type' : detected.mime,
-      allowed: rules.allowedTypes.join(', '),
-    });
+    throw new VitrailError(
+      'VITRAIL_MEDIA_TYPE_NOT_ALLOWED',
+      { name, detected: detected === null ? 'of no recognised type' : detected.mime, allowed: rules.allowedTypes.join(', ') },
+      // Also as a list, so a client can tell people which kinds of file to send, in their language.
+      { details: { allowedTypes: [...rules.allowedTypes] } },
+    );
   }
   const dimensions = detected.mime.startsWith('image/') ? await rules.images.readDimensions(staged.path) : null;
 

@@ -61,7 +61,7 @@ describe('web interface, library', () => {
     const failed = page.locator('.upload-item[data-status=failed]');
     await failed.waitFor();
     assert.equal(await failed.count(), 1);
-    assert.match(await failed.innerText(), /notes\.txt[\s\S]*Ce fichier n'est pas une image reconnue/);
+    assert.match(await failed.innerText(), /notes\.txt[\s\S]*Ce fichier n'est ni une image reconnue ni un document accepté/);
     await page.getByRole('link', { name: /Procession\.jpg/ }).waitFor();
     await page.getByRole('link', { name: /Vitrail nord\.jpg/ }).waitFor();
     assert.equal(await page.locator('.grid li').count(), 2);
@@ -138,7 +138,7 @@ describe('web interface, library', () => {
     // A trashed media answers 410 Gone, so mail clients and proxies stop asking.
     assert.equal((await fetch(link)).status, 410);
 
-    await page.getByRole('link', { name: 'Corbeille' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Corbeille' }).click();
     await page.getByRole('heading', { name: 'Corbeille' }).waitFor();
     await page.locator('.row-title', { hasText: 'Procession du 15 août.jpg' }).waitFor();
     await assertNoSeriousViolations(page, 'trash');
@@ -155,7 +155,7 @@ describe('web interface, library', () => {
     const link = (await panel.locator('.link-text').innerText()).trim();
     await panel.getByRole('button', { name: 'Mettre à la corbeille' }).click();
     await page.getByRole('complementary').waitFor({ state: 'detached' });
-    await page.getByRole('link', { name: 'Corbeille' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Corbeille' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Supprimer définitivement Vitrail nord.jpg' }).click();
     await page.getByText('« Vitrail nord.jpg » est supprimé définitivement.').waitFor();

@@ -166,6 +166,9 @@ describe('POST /api/v1/media', () => {
       const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100)]);
       const response = await upload(server, { name: 'archive.zip', content: zip });
       assert.equal(response.status, 415);
+      const error = (await errorOf(response)) as ErrorJson['error'] & { allowedTypes?: unknown };
+      assert.ok(Array.isArray(error.allowedTypes), 'the error lists the allowed types');
+      assert.ok(error.allowedTypes.includes('image/*'), `allowedTypes is ${JSON.stringify(error.allowedTypes)}`);
     });
 
     it('rejects malformed multipart with 400', async () => {

@@ -82,7 +82,9 @@ describe('resumable uploads (tus)', () => {
     const location = (await create(content.length, { filename: 'notes.txt' })).headers.get('location') ?? '';
     const response = await patch(location, 0, content);
     assert.equal(response.status, 415);
-    assert.equal(((await response.json()) as ErrorJson).error.code, 'VITRAIL_MEDIA_TYPE_NOT_ALLOWED');
+    const error = ((await response.json()) as ErrorJson & { error: { allowedTypes?: string[] } }).error;
+    assert.equal(error.code, 'VITRAIL_MEDIA_TYPE_NOT_ALLOWED');
+    assert.ok(error.allowedTypes?.includes('application/pdf'), `allowedTypes is ${JSON.stringify(error.allowedTypes)}`);
     assert.deepEqual(await stagingLeftovers(server), []);
   });
 

@@ -66,21 +66,53 @@ interface DropGlobals {
   DataTransfer: new () => { items: { add(file: unknown): void } };
   File: new (parts: Uint8Array[], name: string, options: { type: string }) => unknown;
   atob(base64: string): string;
+  document: { querySelector(selector: string): { dispatchEvent(event: unknown): boolean } | null };
+  DragEvent: new (type: string, init: { bubbles: boolean; cancelable: boolean; composed: boolean; dataTransfer: unknown }) => unknown;
 }
 
-/** Drops files on an element the way a user's drag and drop does: a drop event carrying a DataTransfer. */
-export async function dropFiles(page: Page, selector: string, files: readonly DroppedFile[]): Promise<void> {
+/** Drag events a test sends, in the order a browser fires them for a drop from outside the page. */
+export type DragEventType = 'dragenter' | 'dragover' | 'dragleave' | 'drop';
+
+/**
+ * Dispatches drag events carrying files on the first element that matches `selector`, as a user's drag
+ * from the file manager does. Returns, for each event, whether the page cancelled it (preventDefault). A
+ * browser opens a dropped file in the tab, leaving the app, unless the page cancels both dragover and drop.
+ */
+export async function dispatchFileDrag(
+  page: Page,
+  selector: string,
+  files: readonly DroppedFile[],
+  types: readonly DragEventType[],
+): Promise<boolean[]> {
+  await page.locator(selector).first().waitFor();
   const payload = files.map((file) => ({ name: file.name, type: file.type, base64: file.content.toString('base64') }));
-  const transfer = await page.evaluateHandle((entries) => {
-    // The tests compile without the DOM's types, so the few browser globals used here are typed by hand.
-    const browser = globalThis as unknown as DropGlobals;
-    const data = new browser.DataTransfer();
-    for (const entry of entries) {
-      const bytes = Uint8Array.from(browser.atob(entry.base64), (character) => character.charCodeAt(0));
-      data.items.add(new browser.File([bytes], entry.name, { type: entry.type }));
-    }
-    return data;
-  }, payload);
-  await page.dispatchEvent(selector, 'dragover', { dataTransfer: transfer });
-  await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
+  return page.evaluate(
+    ({ entries, target, eventTypes }) => {
+      // The tests compile without the DOM's types, so the few browser globals used here are typed by hand.
+      const browser = globalThis as unknown as DropGlobals;
+      const data = new browser.DataTransfer();
+      for (const entry of entries) {
+        const bytes = Uint8Array.from(browser.atob(entry.base64), (character) => character.charCodeAt(0));
+        data.items.add(new browser.File([bytes], entry.name, { type: entry.type }));
+      }
+      const element = browser.document.querySelector(target);
+      if (element === null) throw new Error(`no element matches ${target}`);
+      return eventTypes.map(
+        (type) => !element.dispatchEvent(new browser.DragEvent(type, { bubbles: true, cancelable: true, composed: true, dataTransfer: data })),
+      );
+    },
+    { entries: payload, target: selector, eventTypes: types },
+  );
+}
+
+/** The drag events of a drop that the page cancelled. The browser leaves the app unless both are. */
+export interface DropOutcome {
+  readonly dragoverCancelled: boolean;
+  readonly dropCancelled: boolean;
+}
+
+/** Drops files on an element the way a user's drag and drop does: dragenter, dragover, then drop. */
+export async function dropFiles(page: Page, selector: string, files: readonly DroppedFile[]): Promise<DropOutcome> {
+  const [, dragoverCancelled = false, dropCancelled = false] = await dispatchFileDrag(page, selector, files, ['dragenter', 'dragover', 'drop']);
+  return { dragoverCancelled, dropCancelled };
 }

@@ -17,6 +17,13 @@ export interface Session {
   readonly maxUploadBytes: number;
 }
 
+/** The mail-ready image made from an uploaded image, with its weight in bytes and its dimensions in pixels. */
+export interface Rendition {
+  readonly size: number;
+  readonly width: number | null;
+  readonly height: number | null;
+}
+
 export interface Media {
   readonly id: string;
   readonly name: string;
@@ -36,7 +43,9 @@ export interface Media {
    * The mail-ready rendition that the public URL serves instead of an image's original. Servers that make
    * no renditions leave the field out; null means this media has none.
    */
-  readonly rendition?: { readonly size: number; readonly width: number | null; readonly height: number | null } | null;
+  readonly rendition?: Rendition | null;
+  /** true when the public URL serves the original although the media has a rendition. */
+  readonly publishOriginal?: boolean;
   /** API path of a small image for the grid, on servers that make thumbnails. */
   readonly thumbnailPath?: string | null;
 }
@@ -52,6 +61,12 @@ export function thumbnailOf(media: Media): string {
  */
 export function originalUrlOf(media: Media): string {
   return 'rendition' in media ? `/api/v1/media/${encodeURIComponent(media.id)}/original` : media.url;
+}
+
+/** Returns the rendition that the public URL serves, or null when it serves the original. */
+export function servedRenditionOf(media: Media): Rendition | null {
+  if (media.rendition === undefined || media.rendition === null || media.publishOriginal === true) return null;
+  return media.rendition;
 }
 
 export interface MediaPage {

@@ -16,3 +16,16 @@ export function formatBytes(bytes: number): string {
 export function formatDate(iso: string): string {
   return new Intl.DateTimeFormat(i18next.language, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
 }
+
+/**
+ * Returns a URL as people read it, with percent-encoded spaces and accents decoded. decodeURI keeps the
+ * escapes of reserved characters such as %2F and %3F, and a malformed escape returns the URL unchanged.
+ */
+export function readableUrl(url: string): string {
+  try {
+    return decodeURI(url);
+  } catch (error) {
+    if (error instanceof URIError) return url;
+    throw error;
+  }
+}

@@ -5,6 +5,7 @@ import { describeError } from '../errors';
 import { formatBytes } from '../formats';
 import { useTranslation } from '../i18n';
 import { hrefOf, navigate } from '../routes';
+import { LibraryNotice, type LibraryNoticeContent } from './library-notice';
 import { badgeOf, MediaDetail } from './media-detail';
 import { UploadPanel } from './upload-panel';
 
@@ -28,6 +29,7 @@ export function LibraryScreen({ session, openMediaId }: LibraryScreenProps) {
   const [items, setItems] = useState<Media[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<LibraryNoticeContent | null>(null);
 
   const query = {
     q: search,
@@ -62,6 +64,27 @@ export function LibraryScreen({ session, openMediaId }: LibraryScreenProps) {
       setNextCursor(page.nextCursor);
     } catch (failure) {
       setError(describeError(failure));
+    }
+  };
+
+  // A notice about an earlier change would cover the bottom of the next media's panel.
+  useEffect(() => {
+    if (openMediaId !== undefined) setNotice(null);
+  }, [openMediaId]);
+
+  const trashed = (media: Media) => {
+    setNotice({ kind: 'trashed', media });
+    void load();
+    navigate({ screen: 'library' });
+  };
+
+  const undoTrash = async (media: Media) => {
+    try {
+      await api.restoreMedia(media.id);
+      setNotice({ kind: 'success', text: t('trash.restored', { name: media.name }) });
+      void load();
+    } catch (failure) {
+      setNotice({ kind: 'error', text: describeError(failure) });
     }
   };
 
@@ -156,8 +179,16 @@ export function LibraryScreen({ session, openMediaId }: LibraryScreenProps) {
         )}
       </section>
       {openMediaId !== undefined && (
-        <MediaDetail mediaId={openMediaId} folders={folderNames} onChanged={() => void load()} onClose={() => navigate({ screen: 'library' })} />
+        <MediaDetail
+          mediaId={openMediaId}
+          folders={folderNames}
+          maxUploadBytes={session.maxUploadBytes}
+          onChanged={() => void load()}
+          onClose={() => navigate({ screen: 'library' })}
+          onTrashed={trashed}
+        />
       )}
+      <LibraryNotice notice={notice} onUndoTrash={(media) => void undoTrash(media)} onDismiss={() => setNotice(null)} />
     </div>
   );
 }

@@ -2,20 +2,25 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, ApiError, originalUrlOf, type Media, type Visibility } from '../api';
 import { describeError } from '../errors';
-import { formatBytes, formatDate } from '../formats';
+import { formatBytes } from '../formats';
 import { t, useTranslation } from '../i18n';
 import { copyText, imageSnippet } from '../snippets';
 import { StatusMessage, type StatusNotice } from '../status-message';
+import { MediaFacts } from './media-facts';
 
 export interface MediaDetailProps {
   readonly mediaId: string;
   readonly folders: readonly string[];
+  /** Largest file accepted, in bytes, named when a replacement is too large. */
+  readonly maxUploadBytes: number;
   readonly onChanged: () => void;
   readonly onClose: () => void;
+  /** Called once the media is in the trash. The library then closes the panel and reports it. */
+  readonly onTrashed: (media: Media) => void;
 }
 
 /** Shows one media: preview, facts, links to copy, and the changes an editor makes. */
-export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetailProps) {
+export function MediaDetail({ mediaId, folders, maxUploadBytes, onChanged, onClose, onTrashed }: MediaDetailProps) {
   const { t } = useTranslation();
   const [media, setMedia] = useState<Media | null>(null);
   const [message, setMessage] = useState<StatusNotice | null>(null);
@@ -54,13 +59,18 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
     return () => removeEventListener('keydown', closeOnEscape);
   }, [onClose]);
 
-  const act = async (action: () => Promise<unknown>, success: string) => {
+  /** Runs an action and shows its outcome. Returns true only when the action succeeded and was not cancelled. */
+  const act = async (action: () => Promise<unknown>, success: string, cancelled = '') => {
     try {
-      await action();
+      if ((await action()) === CANCELLED) {
+        setMessage({ kind: 'info', text: cancelled });
+        return false;
+      }
       setMessage({ kind: 'success', text: success });
       return true;
     } catch (error) {
-      setMessage({ kind: 'error', text: describeError(error) });
+      // The server's error for a replacement too large has no limit member, but the message names the limit.
+      setMessage({ kind: 'error', text: describeError(error, { limit: formatBytes(maxUploadBytes) }) });
       return false;
     }
   };
@@ -75,6 +85,8 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
   }
 
   const isImage = media.mime.startsWith('image/');
+  // The saved visibility, not the form's, because the link opens for readers only once "public" is saved.
+  const isPrivate = media.visibility === 'private';
   const save = async (event: Event) => {
     event.preventDefault();
     const changes: Parameters<typeof api.updateMedia>[1] = {
@@ -84,15 +96,19 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
       ...(visibility !== media.visibility ? { visibility } : {}),
     };
     if (Object.keys(changes).length === 0) {
-      setMessage({ kind: 'success', text: t('detail.nothingToSave') });
+      setMessage({ kind: 'info', text: t('detail.nothingToSave') });
       return;
     }
-    await act(async () => {
-      const updated = await withConfirmation((confirm) => api.updateMedia(media.id, changes, confirm));
-      if (updated === null) return;
-      show({ ...updated, uploader: media.uploader });
-      onChanged();
-    }, t('detail.saved'));
+    await act(
+      async () => {
+        const updated = await withConfirmation((confirm) => api.updateMedia(media.id, changes, confirm));
+        if (updated === null) return CANCELLED;
+        show({ ...updated, uploader: media.uploader });
+        onChanged();
+      },
+      t('detail.saved'),
+      t('detail.saveCancelled'),
+    );
   };
 
   const copy = (text: string, success: string) =>
@@ -110,14 +126,12 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
   };
 
   const trash = async () => {
-    let trashed = false;
-    await act(async () => {
-      trashed = (await withConfirmation((confirm) => api.trashMedia(media.id, confirm))) !== null;
-    }, t('detail.trashed', { name: media.name }));
-    if (trashed) {
-      onChanged();
-      onClose();
-    }
+    const trashed = await act(
+      async () => ((await withConfirmation((confirm) => api.trashMedia(media.id, confirm))) === null ? CANCELLED : undefined),
+      t('detail.trashed', { name: media.name }),
+      t('detail.trashCancelled'),
+    );
+    if (trashed) onTrashed(media);
   };
 
   return (
@@ -135,13 +149,27 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
           </span>
         )}
       </div>
-      <StatusMessage notice={message} />
+      <StatusMessage notice={message} className="detail-status" />
+      {isPrivate && (
+        <p id="detail-private-notice" class="notice private-notice">
+          {t('detail.privateNotice')}
+        </p>
+      )}
       <div class="detail-actions">
-        <button type="button" class="button-primary" onClick={() => void copy(media.url, t('detail.linkCopied'))}>
-          {t('detail.copyLink')}
+        <button
+          type="button"
+          class={isPrivate ? undefined : 'button-primary'}
+          aria-describedby={isPrivate ? 'detail-private-notice' : undefined}
+          onClick={() => void copy(media.url, isPrivate ? t('detail.privateLinkCopied') : t('detail.linkCopied'))}
+        >
+          {isPrivate ? t('detail.copyPrivateLink') : t('detail.copyLink')}
         </button>
         {isImage && (
-          <button type="button" onClick={() => void copy(imageSnippet(media), t('detail.htmlCopied'))}>
+          <button
+            type="button"
+            aria-describedby={isPrivate ? 'detail-private-notice' : undefined}
+            onClick={() => void copy(imageSnippet(media), isPrivate ? t('detail.privateHtmlCopied') : t('detail.htmlCopied'))}
+          >
             {t('detail.copyHtml')}
           </button>
         )}
@@ -149,36 +177,19 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
           {t('detail.download')}
         </a>
       </div>
-      <dl class="facts">
-        <dt>{t('detail.originalWeight')}</dt>
-        <dd>{formatBytes(media.size)}</dd>
-        {media.rendition !== undefined && media.rendition !== null && (
-          <>
-            <dt>{t('detail.renditionWeight')}</dt>
-            <dd>{formatBytes(media.rendition.size)}</dd>
-          </>
-        )}
-        {media.width !== null && media.height !== null && (
-          <>
-            <dt>{t('detail.dimensions')}</dt>
-            <dd>{t('detail.pixels', { width: media.width, height: media.height })}</dd>
-          </>
-        )}
-        <dt>{t('detail.uploadedBy')}</dt>
-        <dd>{media.uploader?.email ?? t('detail.unknownUploader')}</dd>
-        <dt>{t('detail.uploadedOn')}</dt>
-        <dd>{formatDate(media.createdAt)}</dd>
-        <dt>{t('detail.link')}</dt>
-        <dd class="link-text">{media.url}</dd>
-      </dl>
+      <MediaFacts media={media} />
       <form class="stacked" onSubmit={(event) => void save(event)}>
         <label for="detail-name">{t('detail.name')}</label>
         <input id="detail-name" required maxLength={255} value={name} onInput={(event) => setName(event.currentTarget.value)} />
-        <label for="detail-alt">{t('detail.alt')}</label>
-        <textarea id="detail-alt" rows={2} maxLength={1000} aria-describedby="detail-alt-hint" value={alt} onInput={(event) => setAlt(event.currentTarget.value)} />
-        <p id="detail-alt-hint" class="hint">
-          {t('detail.altHint')}
-        </p>
+        {isImage && (
+          <>
+            <label for="detail-alt">{t('detail.alt')}</label>
+            <textarea id="detail-alt" rows={2} maxLength={1000} aria-describedby="detail-alt-hint" value={alt} onInput={(event) => setAlt(event.currentTarget.value)} />
+            <p id="detail-alt-hint" class="hint">
+              {t('detail.altHint')}
+            </p>
+          </>
+        )}
         <label for="detail-folder">{t('detail.folder')}</label>
         <input id="detail-folder" list="detail-folders" maxLength={200} value={folder} onInput={(event) => setFolder(event.currentTarget.value)} />
         <datalist id="detail-folders">
@@ -217,6 +228,9 @@ export function MediaDetail({ mediaId, folders, onChanged, onClose }: MediaDetai
     </aside>
   );
 }
+
+/** Returned by an action that the user cancelled in the confirmation dialog, so that nothing changed. */
+const CANCELLED = Symbol('cancelled');
 
 /**
  * Runs a change that the server refuses with VITRAIL_MEDIA_RECENTLY_FETCHED when readers fetched the media

@@ -4,8 +4,9 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import { ApiError, currentCsrfToken, toApiError, type Media } from '../api';
 import { describeError } from '../errors';
+import { usePageFileDrop } from '../file-drop';
 import { formatBytes } from '../formats';
-import { useTranslation } from '../i18n';
+import { t, useTranslation } from '../i18n';
 import { hrefOf } from '../routes';
 
 type UploadMeta = { name: string; type: string; folder: string };
@@ -18,6 +19,8 @@ interface FileState {
   readonly size: number;
   readonly percent: number;
   readonly status: 'uploading' | 'done' | 'failed';
+  /** true when the server or the size limit rejected the file, false when its transfer broke off. */
+  readonly rejected?: boolean;
   readonly error?: string;
   readonly duplicate?: { readonly id: string; readonly name: string };
 }
@@ -39,7 +42,6 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
   const { t } = useTranslation();
   const [files, setFiles] = useState<FileState[]>([]);
   const [overall, setOverall] = useState(0);
-  const [dragging, setDragging] = useState(false);
   const picker = useRef<HTMLInputElement>(null);
   const uploaded = useRef(onUploaded);
   uploaded.current = onUploaded;
@@ -72,7 +74,15 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
       if (file === undefined) return;
       setFiles((current) => [
         ...current,
-        { id: `${file.id}-refused`, name: file.name ?? '', size: file.size ?? 0, percent: 0, status: 'failed', error: t('upload.tooLarge', { limit: formatBytes(maxUploadBytes) }) },
+        {
+          id: `${file.id}-refused`,
+          name: file.name ?? '',
+          size: file.size ?? 0,
+          percent: 0,
+          status: 'failed',
+          rejected: true,
+          error: t('errors.VITRAIL_MEDIA_TOO_LARGE', { limit: formatBytes(maxUploadBytes) }),
+        },
       ]);
     });
     return () => uppy.destroy();
@@ -90,6 +100,8 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
     }
   };
 
+  // Files dropped anywhere on the library are added, not only on the drop zone.
+  const dragging = usePageFileDrop(add);
   const finished = files.length > 0 && files.every((file) => file.status !== 'uploading');
 
   return (
@@ -97,20 +109,12 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
       <h2 id="upload-title" class="visually-hidden">
         {t('upload.title')}
       </h2>
-      <div
-        class={dragging ? 'drop-zone dragging' : 'drop-zone'}
-        onDragOver={(event) => {
-          event.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={(event) => {
-          event.preventDefault();
-          setDragging(false);
-          add(event.dataTransfer?.files ?? null);
-        }}
-        data-testid="drop-zone"
-      >
+      {dragging && (
+        <div class="drop-overlay" aria-hidden="true">
+          <p>{folder === '' ? t('upload.dropAnywhere') : t('upload.dropAnywhereInFolder', { folder })}</p>
+        </div>
+      )}
+      <div class={dragging ? 'drop-zone dragging' : 'drop-zone'} data-testid="drop-zone">
         <p>{t('upload.dropHere')}</p>
         <button type="button" class="button-primary" onClick={() => picker.current?.click()}>
           {t('upload.choose')}
@@ -131,11 +135,17 @@ export function UploadPanel({ maxUploadBytes, folder, onUploaded }: UploadPanelP
       </div>
       {files.length > 0 && (
         <div class="upload-list">
-          <div class="overall">
-            <label for="upload-overall">{finished ? t('upload.finished') : t('upload.overall')}</label>
-            <progress id="upload-overall" max={100} value={overall}>
-              {overall} %
-            </progress>
+          <div class="overall" aria-live="polite">
+            {finished ? (
+              <p class={`upload-summary ${summaryTone(files)}`}>{summarise(files)}</p>
+            ) : (
+              <>
+                <label for="upload-overall">{t('upload.overall')}</label>
+                <progress id="upload-overall" max={100} value={overall}>
+                  {overall} %
+                </progress>
+              </>
+            )}
             {finished && (
               <button
                 type="button"
@@ -249,11 +259,31 @@ function createUppy(maxUploadBytes: number): Uppy<UploadMeta, UploadBody> {
   return uppy;
 }
 
-function explainFailure(file: UppyFile<UploadMeta, UploadBody>, error: unknown, maxUploadBytes: number): Pick<FileState, 'error' | 'duplicate'> {
+function explainFailure(file: UppyFile<UploadMeta, UploadBody>, error: unknown, maxUploadBytes: number): Pick<FileState, 'rejected' | 'error' | 'duplicate'> {
   const details = (error as { details?: Record<string, unknown> }).details ?? {};
   const media = details.media as Media | undefined;
   return {
+    // A 4xx response rejects the file itself, while a 5xx or a network failure may pass on a later try.
+    rejected: error instanceof ApiError && error.status < 500,
     error: describeError(error, { name: media?.name ?? file.name ?? '', limit: formatBytes(maxUploadBytes) }),
     duplicate: media === undefined ? undefined : { id: media.id, name: media.name },
   };
+}
+
+/** Sums up a finished upload in the list's header, such as « 2 fichiers ajoutés, 1 refusé ». */
+function summarise(files: readonly FileState[]): string {
+  const added = files.filter((file) => file.status === 'done').length;
+  const rejected = files.filter((file) => file.status === 'failed' && file.rejected === true).length;
+  const notSent = files.filter((file) => file.status === 'failed' && file.rejected !== true).length;
+  const parts = [added === 0 ? t('upload.noneAdded') : t('upload.added', { count: added })];
+  if (rejected > 0) parts.push(t('upload.rejected', { count: rejected }));
+  if (notSent > 0) parts.push(t('upload.notSent', { count: notSent }));
+  return parts.join(', ');
+}
+
+/** Returns the summary's colour class, green when every file was added and red when none was. */
+function summaryTone(files: readonly FileState[]): 'success' | 'error' | 'partial' {
+  const added = files.filter((file) => file.status === 'done').length;
+  if (added === files.length) return 'success';
+  return added === 0 ? 'error' : 'partial';
 }
