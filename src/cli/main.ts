@@ -6,6 +6,7 @@ import { SettingsError } from '../config/settings.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { importCommands } from './import-commands.js';
 import { PromptInterruptedError } from './password-prompt.js';
+import { MissingInstallationError } from '../ops/data-directory.js';
 import { OperationError } from '../ops/operation-error.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
 import { checkCommand } from './check-command.js';
@@ -50,6 +51,11 @@ function reportFailure(error: unknown): number {
   if (error instanceof PromptInterruptedError) return EXIT_INTERRUPTED;
   if (error instanceof SettingsError) {
     process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  // Most often a mistyped VITRAIL_DATA_DIR, so it gets the status of an invalid setting.
+  if (error instanceof MissingInstallationError) {
+    process.stderr.write(`error: ${error.message}\n`);
     return EXIT_USAGE;
   }
   if (error instanceof VitrailError || error instanceof OperationError) {

@@ -18,13 +18,14 @@ export function userCommands(): Command {
     .action(async (email: string, options: { role: string; passwordStdin?: boolean }) => {
       const role = parseRole(options.role);
       const normalised = normaliseEmail(email);
+      // The first user is added before the server has ever started, so this command may create the installation.
       await withVitrail(async (vitrail) => {
         // Checked before the prompt, so that a password is not typed twice for an address already taken.
         await vitrail.users.requireEmailFree(normalised);
         const password = await readNewPassword(options);
         const created = await vitrail.users.addUser(normalised, password, role);
         process.stderr.write(`Created ${created.role} ${created.email} (${created.id}).\n`);
-      });
+      }, { createIfMissing: true });
     });
 
   user

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,9 +19,10 @@ interface CommandResult {
 }
 
 /** Runs `vitrail <args>` as a separate process, as an operator would. */
-function vitrail(args: string[], env: Record<string, string>, stdin?: string): Promise<CommandResult> {
+function vitrail(args: string[], env: Record<string, string>, stdin?: string, cwd?: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -120,6 +121,88 @@ describe('vitrail CLI', () => {
     const result = await vitrail(['user', 'disable', 'personne@paroisse.fr'], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /vitrail user list/);
+  });
+});
+
+describe('vitrail CLI without an installation', () => {
+  let root: string;
+
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-cli-none-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('rejects a missing data directory', async () => {
+    const dataDir = path.join(root, 'typo');
+    const commands = [
+      ['check'],
+      ['backup', path.join(root, 'backup.tar')],
+      ['user', 'list'],
+      ['user', 'disable', 'secretariat@paroisse.fr'],
+      ['token', 'list'],
+      ['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', 'cron'],
+      ['token', 'revoke', 'e6e26f667d98'],
+    ];
+    for (const command of commands) {
+      const result = await vitrail(command, { VITRAIL_DATA_DIR: dataDir });
+      const name = command.slice(0, 2).join(' ');
+      assert.equal(result.code, 2, `${name}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`No Vitrail installation at ${dataDir}: the directory does not exist`), name);
+      assert.match(result.stderr, new RegExp(`VITRAIL_DATA_DIR is "${dataDir}" in the environment`), name);
+      assert.match(result.stderr, /vitrail user add <email> --role admin/, name);
+      assert.equal(result.stdout, '', name);
+    }
+    assert.deepEqual(await readdir(root), [], 'no data directory and no backup archive');
+  });
+
+  it('rejects a directory without vitrail.db', async () => {
+    const dataDir = path.join(root, 'empty');
+    await mkdir(dataDir);
+    const result = await vitrail(['check'], { VITRAIL_DATA_DIR: dataDir });
+    assert.equal(result.code, 2, result.stdout);
+    assert.match(result.stderr, /the directory has no vitrail\.db/);
+    assert.doesNotMatch(result.stdout, /no damage found/);
+    assert.deepEqual(await readdir(dataDir), []);
+  });
+
+  it('names the default data directory', async () => {
+    const result = await vitrail(['user', 'list'], {}, undefined, root);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /VITRAIL_DATA_DIR is not set, so the default \.\/data/);
+  });
+
+  it('first user add creates the installation', async () => {
+    const dataDir = path.join(root, 'new', 'data');
+    const added = await vitrail(['user', 'add', 'premier@paroisse.fr', '--role', 'admin', '--password-stdin'], { VITRAIL_DATA_DIR: dataDir }, 'un mot de passe long\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, new RegExp(`No installation in ${dataDir} yet: creating a new one there`));
+    const check = await vitrail(['check'], { VITRAIL_DATA_DIR: dataDir });
+    assert.equal(check.code, 0, check.stderr);
+    const again = await vitrail(['user', 'add', 'second@paroisse.fr', '--password-stdin'], { VITRAIL_DATA_DIR: dataDir }, 'un mot de passe long\n');
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /creating a new one/);
+  });
+
+  it('refuses a database beside stored blobs', async () => {
+    const dataDir = path.join(root, 'lost-database');
+    await mkdir(path.join(dataDir, 'blobs', 'ab'), { recursive: true });
+    for (const command of [['user', 'add', 'premier@paroisse.fr', '--password-stdin'], ['serve']]) {
+      const result = await vitrail(command, { VITRAIL_DATA_DIR: dataDir, VITRAIL_PORT: '0' }, 'un mot de passe long\n');
+      assert.equal(result.code, 2, `${command[0] ?? ''}: ${result.stderr}`);
+      assert.match(result.stderr, /has stored files \(blobs\/\) but no vitrail\.db: its database is missing/);
+      assert.match(result.stderr, /vitrail restore <file> --force/);
+    }
+    assert.deepEqual(await readdir(dataDir), ['blobs']);
+  });
+
+  it('config shows the data directory state', async () => {
+    const missing = await vitrail(['config'], { VITRAIL_DATA_DIR: path.join(root, 'elsewhere') });
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.match(missing.stdout, /Data directory: .*elsewhere \(does not exist\)/);
+    const installed = await vitrail(['config'], { VITRAIL_DATA_DIR: path.join(root, 'new', 'data') });
+    assert.match(installed.stdout, /Data directory: .*new\/data \(vitrail\.db found\)/);
   });
 });
 
