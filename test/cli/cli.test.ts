@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -121,6 +121,52 @@ describe('vitrail CLI', () => {
     const result = await vitrail(['user', 'disable', 'personne@paroisse.fr'], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /vitrail user list/);
+  });
+
+  it('names the missing directory of a backup', async () => {
+    const missingDirectory = path.join(dataDir, 'nowhere');
+    const result = await vitrail(['backup', path.join(missingDirectory, 'x.tar')], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`the directory ${missingDirectory} does not exist`));
+    assert.match(result.stderr, /Create it first/);
+    assert.doesNotMatch(result.stderr, /TypeError/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('prints a system error without a stack trace', async () => {
+    const file = path.join(dataDir, 'a-file');
+    await writeFile(file, 'not a directory');
+    const result = await vitrail(['tls', 'self-signed', '--out', path.join(file, 'certificates')], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /error: ENOTDIR: not a directory/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('ends quietly when the output pipe closes', async () => {
+    const child = spawn(process.execPath, [BIN, 'token', 'list'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before the command writes, as `head` does once it has read enough.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+  });
+});
+
+describe('vitrail CLI on a damaged database', () => {
+  it('names the SQLite error without a stack trace', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-cli-damaged-'));
+    try {
+      await writeFile(path.join(dataDir, 'vitrail.db'), 'not a SQLite database, only text that is long enough to be read as a header');
+      const result = await vitrail(['user', 'list'], { VITRAIL_DATA_DIR: dataDir });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /error: The database failed: file is not a database \(SQLITE_NOTADB\)/);
+      assert.match(result.stderr, /restore the database from a backup/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
