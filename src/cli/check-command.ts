@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 
-import { checkIntegrity, formatCheckReport } from '../ops/integrity-check.js';
+import { checkIntegrity } from '../ops/integrity-check.js';
 import { systemClock } from '../time/clock.js';
+import { formatCheckReport } from './check-report.js';
 import { withVitrail } from './command-context.js';
 import { throttledProgress } from './progress-line.js';
 
