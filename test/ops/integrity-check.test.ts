@@ -118,4 +118,24 @@ describe('vitrail check', () => {
     assert.ok((await stat(path.join(server.dataDir, 'tmp', 'resumable'))).isDirectory());
     await unlink(youngLeftover);
   });
+
+  it('names each referencing row once', async () => {
+    const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(2048), Buffer.from('\n%%EOF\n')]);
+    const ids: string[] = [];
+    for (const name of ['premier.pdf', 'second.pdf']) {
+      const response = await upload(server, { name, content: bytes });
+      assert.equal(response.status, 201);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // A media whose rendition is its original names the same blob in two columns.
+    await server.server.vitrail.db.updateTable('media').set({ rendition_sha256: sha256 }).where('id', '=', ids[0] ?? '').execute();
+    await unlink(blobStore(server).pathOf(sha256));
+
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stdout, new RegExp(`blob-missing .*${sha256}.*referenced by media ${ids[0] ?? ''}, media ${ids[1] ?? ''}: restore`));
+
+    await server.server.vitrail.db.deleteFrom('media').where('id', 'in', ids).execute();
+  });
 });
