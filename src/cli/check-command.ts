@@ -4,6 +4,7 @@ import { checkIntegrity } from '../ops/integrity-check.js';
 import { systemClock } from '../time/clock.js';
 import { formatCheckReport } from './check-report.js';
 import { withVitrail } from './command-context.js';
+import { formatCount } from './counts.js';
 import { throttledProgress } from './progress-line.js';
 
 /** Exit status when damage remains, so scripts and monitoring can tell. */
@@ -16,7 +17,7 @@ export function checkCommand(): Command {
     .option('--repair', 'delete unreferenced blobs and staging leftovers older than VITRAIL_CLEANUP_GRACE')
     .action(async (options: { repair?: boolean }) => {
       await withVitrail(async (vitrail) => {
-        const report = throttledProgress((done) => `check: ${done} blobs verified`);
+        const report = throttledProgress((done, total) => `check: ${done} of ${formatCount(total, 'referenced blob')} verified`);
         const result = await checkIntegrity({
           db: vitrail.db,
           blobs: vitrail.blobs,
@@ -25,7 +26,7 @@ export function checkCommand(): Command {
           clock: systemClock,
           graceMs: vitrail.settings.ops.cleanupGraceMs,
           repair: options.repair ?? false,
-          onProgress: (done) => report(done, Number.POSITIVE_INFINITY),
+          onProgress: report,
         });
         process.stdout.write(formatCheckReport(result));
         if (!result.healthy) process.exitCode = EXIT_DAMAGE;

@@ -1,4 +1,5 @@
 import type { CheckReport, FindingState } from '../ops/integrity-check.js';
+import { formatCount } from './counts.js';
 
 /** Formats a report for a terminal: one line per finding, then a verdict. */
 export function formatCheckReport(report: CheckReport): string {
@@ -16,8 +17,8 @@ export function formatCheckReport(report: CheckReport): string {
     lines.push('Result: no damage found.');
   } else {
     const parts = [];
-    if (damage > 0) parts.push(`${damage} damaged item(s) that --repair cannot fix (restore them from a backup)`);
-    if (repairable > 0) parts.push(`${repairable} item(s) that "vitrail check --repair" removes`);
+    if (damage > 0) parts.push(`${formatCount(damage, 'damaged item')} that --repair cannot fix (restore from a backup)`);
+    if (repairable > 0) parts.push(`${formatCount(repairable, 'item')} that "vitrail check --repair" removes`);
     lines.push(`Result: ${parts.join('; ')}.`);
   }
   return `${lines.join('\n')}\n`;

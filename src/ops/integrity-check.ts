@@ -54,7 +54,8 @@ export interface CheckRequest {
   /** Anything younger than this, in milliseconds, may be an upload in flight and is never removed. */
   readonly graceMs: number;
   readonly repair: boolean;
-  readonly onProgress?: (blobsDone: number) => void;
+  /** Called after each blob verified, with the number of referenced blobs, the most that can be verified. */
+  readonly onProgress?: (blobsVerified: number, blobsReferenced: number) => void;
 }
 
 /**
@@ -86,7 +87,7 @@ export async function checkIntegrity(request: CheckRequest): Promise<CheckReport
     const problem = await verifyBlob(blob, references, request.blobs);
     if (problem !== null) findings.push(problem);
     blobsVerified += 1;
-    request.onProgress?.(blobsVerified);
+    request.onProgress?.(blobsVerified, referenced.size);
   }
 
   // NOTE: on a running server, a blob deleted together with its last row after the rows were listed

@@ -50,6 +50,8 @@ describe('vitrail check', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /Database integrity \(PRAGMA integrity_check\): ok/);
     assert.match(result.stdout, /Result: no damage found\./);
+    assert.match(result.stdout, /Blobs: 1 referenced, 1 stored, 1 verified/);
+    assert.equal(result.stderr, 'check: 1 of 1 referenced blob verified\n');
   });
 
   it('counts earlier versions as references', async () => {
@@ -77,7 +79,7 @@ describe('vitrail check', () => {
     assert.equal(result.code, 1, result.stdout);
     assert.match(result.stdout, new RegExp(`DAMAGE .*blob-corrupt .*${corrupt.sha256}.*media ${corrupt.id}`));
     assert.match(result.stdout, new RegExp(`DAMAGE .*blob-missing .*${missing.sha256}.*media ${missing.id}`));
-    assert.match(result.stdout, /2 damaged item\(s\) that --repair cannot fix/);
+    assert.match(result.stdout, /Result: 2 damaged items that --repair cannot fix/);
 
     const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
     assert.equal(repair.code, 1, 'repair must not hide damage it cannot fix');
