@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -139,5 +139,29 @@ describe('vitrail check', () => {
     assert.match(result.stdout, new RegExp(`blob-missing .*${sha256}.*referenced by media ${ids[0] ?? ''}, media ${ids[1] ?? ''}: restore`));
 
     await server.server.vitrail.db.deleteFrom('media').where('id', 'in', ids).execute();
+  });
+
+  it('reports stray entries and never deletes them', async () => {
+    const root = path.join(server.dataDir, 'blobs');
+    const strays = [path.join(root, 'orphan'), path.join(root, 'ab', 'cd', 'notahash')];
+    await mkdir(path.join(root, 'ab', 'cd'), { recursive: true });
+    const old = new Date(Date.now() - 7 * HOUR_MS);
+    for (const stray of strays) {
+      await writeFile(stray, 'put here by hand');
+      await utimes(stray, old, old);
+    }
+
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 1, result.stdout);
+    for (const stray of strays) assert.match(result.stdout, new RegExp(`INSPECT .*blob-store-stray .*${stray}  a file of 16 bytes that Vitrail did not put there`));
+    assert.match(result.stdout, /Result: 2 entries in the blob store that Vitrail did not put there/);
+
+    const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(repair.code, 1, 'repair must leave stray entries to a person');
+    for (const stray of strays) assert.ok((await stat(stray)).isFile(), `${stray} must still exist`);
+
+    for (const stray of strays) await unlink(stray);
+    const clean = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(clean.code, 0, clean.stdout);
   });
 });
