@@ -6,6 +6,7 @@ import { SettingsError } from '../config/settings.js';
 import { VitrailError } from '../errors/catalogue.js';
 import { MissingInstallationError } from '../ops/data-directory.js';
 import { OperationError } from '../ops/operation-error.js';
+import { InputError, toSentence } from './input-error.js';
 import { PromptInterruptedError } from './password-prompt.js';
 
 /** Exit status of a command that failed on bad settings or input, as opposed to an unexpected failure. */
@@ -52,7 +53,8 @@ export function reportFailure(error: unknown): number {
   }
   // Most often a mistyped VITRAIL_DATA_DIR, so it gets the status of an invalid setting.
   if (error instanceof MissingInstallationError) return printError(error.message, EXIT_USAGE);
-  if (error instanceof VitrailError || error instanceof OperationError) return printError(error.message, EXIT_FAILURE);
+  if (error instanceof VitrailError) return printError(describeVitrailError(error), EXIT_FAILURE);
+  if (error instanceof OperationError || error instanceof InputError) return printError(error.message, EXIT_FAILURE);
 
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof Error && typeof code === 'string') {
@@ -68,6 +70,18 @@ export function reportFailure(error: unknown): number {
       'This failure was not expected, so it may be a bug in Vitrail: the lines above show where it happened.\n',
   );
   return EXIT_FAILURE;
+}
+
+/**
+ * Formats an API error's message for the terminal. A failed validation reads "The request is invalid: …" in the
+ * HTTP API, but at the terminal there is no request, so only the reason is printed.
+ */
+function describeVitrailError(error: VitrailError): string {
+  const reason = error.parameters.reason;
+  if (error.code === 'VITRAIL_VALIDATION_FAILED' && typeof reason === 'string' && reason !== '') {
+    return toSentence(reason);
+  }
+  return error.message;
 }
 
 /** Node's errors from system calls, such as "ENOENT: no such file or directory, open '/x'", name the call and the path. */

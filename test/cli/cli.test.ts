@@ -65,7 +65,32 @@ describe('vitrail CLI', () => {
   it('refuses a short password', async () => {
     const result = await vitrail(['user', 'add', 'court@paroisse.fr', '--password-stdin'], env, 'court\n');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /at least 10 characters/);
+    assert.equal(result.stderr, 'error: The password must have at least 10 characters.\n');
+  });
+
+  it('says when standard input is empty', async () => {
+    for (const input of ['', '\n']) {
+      const result = await vitrail(['user', 'add', 'vide@paroisse.fr', '--password-stdin'], env, input);
+      assert.equal(result.code, 1, JSON.stringify(input));
+      assert.match(result.stderr, /^error: No password was read: standard input was empty\./, JSON.stringify(input));
+      assert.doesNotMatch(result.stderr, /at least 10 characters/, JSON.stringify(input));
+    }
+  });
+
+  it('refuses a password of two lines', async () => {
+    const result = await vitrail(['user', 'add', 'deux@paroisse.fr', '--password-stdin'], env, 'un mot de passe long\nun mot de passe long\n');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Standard input has several lines, but a password is one line/);
+  });
+
+  it('words validation errors without the HTTP API', async () => {
+    const address = await vitrail(['user', 'add', 'pas-une-adresse', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(address.code, 1);
+    assert.equal(address.stderr, 'error: "pas-une-adresse" is not an e-mail address such as secretariat@paroisse.fr.\n');
+
+    const tokenName = await vitrail(['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', ' '], env);
+    assert.equal(tokenName.code, 1);
+    assert.equal(tokenName.stderr, 'error: The token name must have 1 to 200 characters.\n');
   });
 
   it('refuses an unknown role', async () => {
@@ -78,6 +103,7 @@ describe('vitrail CLI', () => {
     const result = await vitrail(['user', 'add', 'y@paroisse.fr'], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /--password-stdin/);
+    assert.doesNotMatch(result.stderr, /The request is invalid/);
   });
 
   it('checks the address before asking for a password', async () => {

@@ -32,6 +32,12 @@ describe('reportFailure', () => {
     }
   });
 
+  it('prints a validation reason as a sentence', () => {
+    const { status, output } = report(new VitrailError('VITRAIL_VALIDATION_FAILED', { reason: 'the role must be one of admin, editor, not "pope"' }));
+    assert.equal(status, 1);
+    assert.equal(output, 'error: The role must be one of admin, editor, not "pope".\n');
+  });
+
   it('prints a system error without a stack', async () => {
     const error = await readFile('/nonexistent-vitrail-file').catch((caught: unknown) => caught);
     const { status, output } = report(error);
