@@ -127,6 +127,24 @@ describe('vitrail CLI', () => {
     assert.ok(!list.stdout.includes(result.stdout.trim()), 'the list must not show the secret');
   });
 
+  it('says a token was already revoked', async () => {
+    const created = await vitrail(['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', 'twice'], env);
+    const id = /Created token ([0-9a-f]+)/.exec(created.stderr)?.[1] ?? '';
+    assert.notEqual(id, '', created.stderr);
+
+    const first = await vitrail(['token', 'revoke', id], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stderr, `Revoked token ${id}.\n`);
+
+    const second = await vitrail(['token', 'revoke', id], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, new RegExp(`^Token ${id} was already revoked on \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, so nothing changed\\.\\n$`));
+
+    const unknown = await vitrail(['token', 'revoke', '000000000000'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No API token has the id "000000000000"/);
+  });
+
   it('changes role and password of a user', async () => {
     await vitrail(['user', 'add', 'benevole@paroisse.fr', '--password-stdin'], env, 'premier mot de passe\n');
     const role = await vitrail(['user', 'role', 'benevole@paroisse.fr', 'admin'], env);
