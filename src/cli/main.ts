@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 
 import { Command } from 'commander';
 
@@ -15,6 +16,7 @@ import { userCommands } from './user-commands.js';
 
 const program = new Command('vitrail')
   .description('Vitrail, a media server for e-mail campaigns')
+  .version(readPackageVersion(), '-V, --version', 'print the version of Vitrail')
   .showHelpAfterError()
   .exitOverride()
   .addCommand(serveCommand())
@@ -41,4 +43,10 @@ try {
   process.exitCode = reportFailure(error);
   // A worker's channel to the primary process would keep it running, and the primary acts on its exit.
   if (cluster.isWorker) process.exit();
+}
+
+/** Reads the version from package.json, three folders above this file in dist/src/cli/, in a checkout as once installed. */
+function readPackageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -153,6 +153,15 @@ describe('vitrail CLI', () => {
     assert.equal(passwd.code, 0, passwd.stderr);
     const list = await vitrail(['user', 'list'], env);
     assert.match(list.stdout, /benevole@paroisse\.fr\s+admin/);
+  });
+
+  it('prints the version of package.json', async () => {
+    const manifest = JSON.parse(await readFile(path.join(path.dirname(BIN), '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await vitrail([flag], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${manifest.version}\n`);
+    }
   });
 
   it('names an invalid setting and exits 2', async () => {
