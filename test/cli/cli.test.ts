@@ -99,6 +99,20 @@ describe('vitrail CLI', () => {
     assert.match(result.stderr, /admin, editor/);
   });
 
+  it('shows the roles and the default in help', async () => {
+    const help = await vitrail(['user', 'add', '--help'], env);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /--role <role>[\s\S]*\(choices: "admin", "editor", default: "editor"\)/);
+
+    const added = await vitrail(['user', 'add', 'sans-role@paroisse.fr', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, /Created editor sans-role@paroisse\.fr/);
+
+    const wrongRole = await vitrail(['user', 'role', 'sans-role@paroisse.fr', 'pope'], env);
+    assert.equal(wrongRole.code, 1);
+    assert.match(wrongRole.stderr, /Allowed choices are admin, editor/);
+  });
+
   it('asks for --password-stdin when there is no terminal', async () => {
     const result = await vitrail(['user', 'add', 'y@paroisse.fr'], env);
     assert.equal(result.code, 1);
