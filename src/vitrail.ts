@@ -25,6 +25,7 @@ import { LegacyUrlResolver } from './drupal/legacy-urls.js';
 import { sharpImageProbe } from './images/image-probe.js';
 import { FetchCounter } from './media/fetch-counter.js';
 import { MediaPurge } from './media/media-purge.js';
+import { BLOB_DIRECTORY, inspectDataDirectory, MissingInstallationError } from './ops/data-directory.js';
 import { UploadGarbagePacer } from './ops/garbage-collection.js';
 import { backupBeforeMigration } from './ops/pre-migration-backup.js';
 import { VitrailMetrics } from './ops/metrics.js';
@@ -95,19 +96,33 @@ export interface Vitrail {
 
 export interface OpenOptions {
   readonly clock?: Clock;
+  /**
+   * Whether a data directory without a database becomes a new installation (the default, as for `vitrail
+   * serve`). When false, opening fails with MissingInstallationError and creates nothing.
+   */
+  readonly createIfMissing?: boolean;
 }
 
-/** Opens a data directory: creates its folders, opens the database and applies pending migrations. */
+/**
+ * Opens a data directory: creates its folders, opens the database and applies pending migrations. A
+ * directory that has stored blobs but no database is never opened, because a new, empty database would
+ * make every stored blob an orphan for `check --repair` to delete.
+ */
 export async function openVitrail(settings: Settings, logger: Logger, options: OpenOptions = {}): Promise<Vitrail> {
   const clock = options.clock ?? systemClock;
+  const state = await inspectDataDirectory(settings.dataDir);
+  const mayCreate = (options.createIfMissing ?? true) && (state === 'missing' || state === 'empty');
+  if (state !== 'installation' && !mayCreate) throw new MissingInstallationError(settings.dataDir, state);
+  if (mayCreate) logger.info({ dataDir: settings.dataDir }, 'creating a new installation: the data directory had no database');
   await mkdir(settings.dataDir, { recursive: true });
   const hashingThread = new HashingThread(logger);
   const uploadGarbage = new UploadGarbagePacer();
   const staging = new StagingArea(path.join(settings.dataDir, 'tmp'), EARLY_SYNC_INTERVAL_BYTES, hashingThread, uploadGarbage);
   await staging.prepare();
-  const blobs = new LocalBlobStore(path.join(settings.dataDir, 'blobs'));
+  const blobs = new LocalBlobStore(path.join(settings.dataDir, BLOB_DIRECTORY));
 
-  const db = openSqliteDatabase(settings.dataDir);
+  // The database file must still be there when opened, so one deleted meanwhile is not created anew.
+  const db = openSqliteDatabase(settings.dataDir, { fileMustExist: state === 'installation' });
   try {
     await backupBeforeMigration(db, settings, logger, clock.now());
     const applied = await migrateToLatest(db);

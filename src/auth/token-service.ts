@@ -17,6 +17,12 @@ export interface CreatedToken {
   readonly token: string;
 }
 
+export interface RevokedToken {
+  /** When the token was revoked, as an ISO 8601 time: by this call, or earlier when already revoked. */
+  readonly revokedAt: string;
+  readonly alreadyRevoked: boolean;
+}
+
 /** Minimum time between two updates of a token's last use, so busy clients do not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -48,10 +54,16 @@ export class TokenService {
     return this.deps.tokens.list();
   }
 
-  async revokeToken(id: string): Promise<void> {
+  /**
+   * Revokes a token. Revoking one already revoked changes nothing and is no error, so the HTTP API and the
+   * CLI can repeat the request. `alreadyRevoked` distinguishes the two cases.
+   */
+  async revokeToken(id: string): Promise<RevokedToken> {
+    const revokedAt = this.deps.clock.now().toISOString();
+    if (await this.deps.tokens.revoke(id, revokedAt)) return { revokedAt, alreadyRevoked: false };
     const token = await this.deps.tokens.findById(id);
     if (token === undefined) throw new VitrailError('VITRAIL_TOKEN_NOT_FOUND', { id });
-    if (token.revoked_at === null) await this.deps.tokens.revoke(id, this.deps.clock.now().toISOString());
+    return { revokedAt: token.revoked_at ?? revokedAt, alreadyRevoked: true };
   }
 
   /**

@@ -8,6 +8,7 @@ import { restoreBackup } from '../ops/restore.js';
 import { LocalBlobStore } from '../storage/local-blob-store.js';
 import { systemClock } from '../time/clock.js';
 import { withVitrail } from './command-context.js';
+import { formatCount } from './counts.js';
 import { formatMebibytes, throttledProgress } from './progress-line.js';
 
 /** `vitrail backup <file>`: one archive with a database snapshot and the blobs it references. */
@@ -21,7 +22,7 @@ export function backupCommand(): Command {
         let bytesTotal = 0;
         let bytesDone = 0;
         const report = throttledProgress(
-          (done, total) => `backup: ${done}/${total} blobs, ${formatMebibytes(bytesDone)} of ${formatMebibytes(bytesTotal)}`,
+          (done, total) => `backup: ${done} of ${formatCount(total, 'blob')}, ${formatMebibytes(bytesDone)} of ${formatMebibytes(bytesTotal)}`,
         );
         const result = await createBackup({
           dataDir: vitrail.settings.dataDir,
@@ -38,7 +39,7 @@ export function backupCommand(): Command {
         const kind = result.manifest.base === null ? 'full' : `incremental to ${result.manifest.base.id}`;
         process.stderr.write(
           `Backup ${result.manifest.id} (${kind}) written to ${file}: database, ${result.blobsWritten} of ` +
-            `${result.manifest.blobs.length} blobs, ${formatMebibytes(result.bytesWritten)} of blobs.\n`,
+            `${formatCount(result.manifest.blobs.length, 'blob')}, ${formatMebibytes(result.bytesWritten)} of blobs.\n`,
         );
       });
     });
@@ -55,7 +56,7 @@ export function restoreCommand(): Command {
     .action(async (file: string, options: { base?: string[]; dataDir?: string; force?: boolean }) => {
       const settings = loadConfiguredSettings().settings;
       const dataDir = path.resolve(options.dataDir ?? settings.dataDir);
-      const report = throttledProgress((done, total) => `restore: ${done}/${total} blobs`);
+      const report = throttledProgress((done, total) => `restore: ${done} of ${formatCount(total, 'blob')}`);
       const result = await restoreBackup({
         file: path.resolve(file),
         bases: (options.base ?? []).map((base) => path.resolve(base)),
@@ -65,7 +66,8 @@ export function restoreCommand(): Command {
         onProgress: (progress) => report(progress.blobsDone, progress.blobsTotal),
       });
       process.stderr.write(
-        `Restored backup ${result.manifest.id} of ${result.manifest.createdAt} into ${dataDir}: database and ${result.blobsRestored} blobs, all checksums verified.\n`,
+        `Restored backup ${result.manifest.id} of ${result.manifest.createdAt} into ${dataDir}: database and ` +
+          `${formatCount(result.blobsRestored, 'blob')}, all checksums verified.\n`,
       );
     });
 }

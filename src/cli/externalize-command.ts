@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 
 import type { Principal } from '../auth/principal.js';
-import { VitrailError } from '../errors/catalogue.js';
 import type { ImageBytes } from '../mail/externalize-html.js';
 import type { Vitrail } from '../vitrail.js';
 import { withVitrail } from './command-context.js';
+import { InputError } from './input-error.js';
 import { printTable } from './table.js';
 
 /** Exit status of a command run with a bad argument, as for invalid settings. */
@@ -62,7 +62,9 @@ export function externalizeCommand(): Command {
 
 async function principalOf(vitrail: Vitrail, email: string): Promise<Principal> {
   const user = await vitrail.users.requireUser(email);
-  if (user.disabled_at !== null) throw new VitrailError('VITRAIL_FORBIDDEN', { action: 'upload media, because it is disabled' });
+  if (user.disabled_at !== null) {
+    throw new InputError(`The user ${user.email} is disabled, so new media cannot belong to it: choose another user with --user, or enable it with "vitrail user enable ${user.email}".`);
+  }
   return { userId: user.id, email: user.email, role: user.role };
 }
 

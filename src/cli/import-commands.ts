@@ -43,6 +43,7 @@ export function importCommands(): Command {
       const databasePath = path.resolve(options.db ?? path.join(filesDir, '.ht.sqlite'));
       await requireFile(databasePath, options.db === undefined ? 'the default database <files>/.ht.sqlite' : '--db');
 
+      // A migration from Drupal may fill a new installation before the server first starts.
       await withVitrail(async (vitrail) => {
         const report = await vitrail.drupalImporter.run({
           filesDir,
@@ -56,7 +57,7 @@ export function importCommands(): Command {
           await writeReport(path.resolve(options.report), report);
           process.stderr.write(`Report of every row written to ${options.report}.\n`);
         }
-      });
+      }, { createIfMissing: true });
     });
 
   return importCommand;

@@ -1,12 +1,10 @@
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 
-import { SettingsError } from '../config/settings.js';
-import { VitrailError } from '../errors/catalogue.js';
 import { importCommands } from './import-commands.js';
-import { PromptInterruptedError } from './password-prompt.js';
-import { OperationError } from '../ops/operation-error.js';
+import { reportFailure } from './failure-report.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
 import { checkCommand } from './check-command.js';
 import { configCommand } from './config-command.js';
@@ -16,13 +14,9 @@ import { serveCommand } from './serve-command.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
 
-/** Exit status of a command that failed on bad settings or input, as opposed to an unexpected failure. */
-const EXIT_USAGE = 2;
-/** Exit status after Ctrl+C, the 128 + SIGINT (2) that shells report for an interrupted program. */
-const EXIT_INTERRUPTED = 130;
-
 const program = new Command('vitrail')
   .description('Vitrail, a media server for e-mail campaigns')
+  .version(readPackageVersion(), '-V, --version', 'print the version of Vitrail')
   .showHelpAfterError()
   .exitOverride()
   .addCommand(serveCommand())
@@ -36,6 +30,13 @@ const program = new Command('vitrail')
   .addCommand(tlsCommands())
   .addCommand(externalizeCommand());
 
+// A reader that stops early, as in `vitrail token list | head -1`, closes the pipe: the command then ends
+// quietly, as other Unix tools do, instead of failing on its next write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit();
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -44,18 +45,8 @@ try {
   if (cluster.isWorker) process.exit();
 }
 
-function reportFailure(error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode;
-  // Ctrl+C is the user's own request to stop, so no message is printed.
-  if (error instanceof PromptInterruptedError) return EXIT_INTERRUPTED;
-  if (error instanceof SettingsError) {
-    process.stderr.write(`${error.message}\n`);
-    return EXIT_USAGE;
-  }
-  if (error instanceof VitrailError || error instanceof OperationError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    return 1;
-  }
-  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
+/** Reads the version from package.json, three folders above this file in dist/src/cli/, in a checkout as once installed. */
+function readPackageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }

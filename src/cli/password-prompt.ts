@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 
 import MuteStream from 'mute-stream';
 
-import { VitrailError } from '../errors/catalogue.js';
+import { InputError } from './input-error.js';
 
 /** Raised when Ctrl+C is pressed at a password prompt. */
 export class PromptInterruptedError extends Error {
@@ -106,12 +106,8 @@ export class PasswordPrompt {
   }
 }
 
-function inputEndedError(cause?: Error): VitrailError {
-  return new VitrailError(
-    'VITRAIL_VALIDATION_FAILED',
-    { reason: 'the input ended before a password was entered, so nothing was changed' },
-    cause === undefined ? undefined : { cause },
-  );
+function inputEndedError(cause?: Error): InputError {
+  return new InputError('The input ended before a password was entered, so nothing was changed.', cause === undefined ? undefined : { cause });
 }
 
 /**

@@ -42,12 +42,15 @@ export function tokenCommands(): Command {
 
   token
     .command('revoke')
-    .description('revoke an API token: it stops working at once, in a running server too')
+    .description('revoke an API token: it stops working at once, in a running server too; a token already revoked is left as it is')
     .argument('<id>', 'token id, as shown by "vitrail token list"')
     .action(async (id: string) => {
       await withVitrail(async (vitrail) => {
-        await vitrail.tokens.revokeToken(id);
-        process.stderr.write(`Revoked token ${id}.\n`);
+        const revoked = await vitrail.tokens.revokeToken(id);
+        // The exit status stays 0: the token is revoked either way, so a script may run this twice.
+        process.stderr.write(
+          revoked.alreadyRevoked ? `Token ${id} was already revoked on ${revoked.revokedAt}, so nothing changed.\n` : `Revoked token ${id}.\n`,
+        );
       });
     });
 

@@ -1,6 +1,6 @@
-import { Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
 
-import { normaliseEmail, parseRole } from '../auth/user-service.js';
+import { normaliseEmail, parseRole, ROLES } from '../auth/user-service.js';
 import { withVitrail } from './command-context.js';
 import { readNewPassword } from './password-input.js';
 import { printTable } from './table.js';
@@ -13,18 +13,19 @@ export function userCommands(): Command {
     .command('add')
     .description('create a user; the password is prompted for, or read from standard input')
     .argument('<email>', 'e-mail address, used to log in')
-    .option('--role <role>', 'admin or editor', 'editor')
+    .addOption(new Option('--role <role>', 'role of the new user; admins also manage users and tokens').choices(ROLES).default('editor'))
     .option('--password-stdin', 'read the password from standard input instead of prompting')
     .action(async (email: string, options: { role: string; passwordStdin?: boolean }) => {
       const role = parseRole(options.role);
       const normalised = normaliseEmail(email);
+      // The first user is added before the server has ever started, so this command may create the installation.
       await withVitrail(async (vitrail) => {
         // Checked before the prompt, so that a password is not typed twice for an address already taken.
         await vitrail.users.requireEmailFree(normalised);
         const password = await readNewPassword(options);
         const created = await vitrail.users.addUser(normalised, password, role);
         process.stderr.write(`Created ${created.role} ${created.email} (${created.id}).\n`);
-      });
+      }, { createIfMissing: true });
     });
 
   user
@@ -72,7 +73,7 @@ export function userCommands(): Command {
     .command('role')
     .description("set a user's role")
     .argument('<email>', 'e-mail address of the user')
-    .argument('<role>', 'admin or editor')
+    .addArgument(new Argument('<role>', 'the new role; admins also manage users and tokens').choices(ROLES))
     .action(async (email: string, role: string) => {
       const parsed = parseRole(role);
       await withVitrail(async (vitrail) => {

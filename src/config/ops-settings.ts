@@ -113,7 +113,8 @@ export function parseByteSize(raw: string, example: string, allowZero = false): 
   const factor = SIZE_UNITS[(match?.[2] ?? 'x').toLowerCase()];
   const value = Number(match?.[1]) * (factor ?? Number.NaN);
   if (match === null || factor === undefined || !Number.isSafeInteger(value) || (value === 0 && !allowZero)) {
-    throw new InvalidValue(`a size in bytes, or with a unit KiB, MiB, GiB, TiB, KB, MB, GB or TB, such as ${example}`);
+    const size = allowZero ? 'a size in bytes' : 'a size above 0 in bytes';
+    throw new InvalidValue(`${size}, or with a unit KiB, MiB, GiB, TiB, KB, MB, GB or TB, such as ${example}`);
   }
   return value;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 import { DEFAULT_ALLOWED_TYPES } from '../media/media-types.js';
 import { InvalidValue } from './invalid-value.js';
-import { readOpsSettings, type OpsSettings } from './ops-settings.js';
+import { parseByteSize, readOpsSettings, type OpsSettings } from './ops-settings.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -108,8 +108,9 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   const dataDir = path.resolve(cwd, read('VITRAIL_DATA_DIR', './data', (raw) => raw));
   const host = read('VITRAIL_HOST', '127.0.0.1', parseHost);
   const port = read('VITRAIL_PORT', 8080, (raw) => parseInteger(raw, 0, 65535, 'a TCP port from 0 to 65535'));
+  // Byte sizes take the units of VITRAIL_MIN_FREE_DISK and the quotas, such as 10MB or 250MiB, or plain bytes.
   const maxUploadBytes = read('VITRAIL_MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, (raw) =>
-    parseInteger(raw, 1, Number.MAX_SAFE_INTEGER, `a whole number of bytes, at least 1 (default ${DEFAULT_MAX_UPLOAD_BYTES})`),
+    parseByteSize(raw, `250MiB (default ${DEFAULT_MAX_UPLOAD_BYTES} bytes)`),
   );
   const timeout = (name: string, fallback: number) =>
     read(name, fallback, (raw) => parseInteger(raw, 100, 86_400_000, `a duration in milliseconds, from 100 to 86400000 (default ${fallback})`));
@@ -138,7 +139,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
   );
   const corsOrigins = read<readonly string[]>('VITRAIL_CORS_ORIGINS', [], parseOrigins);
   const memoryCacheBytes = read('VITRAIL_MEMORY_CACHE_BYTES', DEFAULT_MEMORY_CACHE_BYTES, (raw) =>
-    parseInteger(raw, 0, Number.MAX_SAFE_INTEGER, `a whole number of bytes, 0 to keep no body in memory (default ${DEFAULT_MEMORY_CACHE_BYTES})`),
+    parseByteSize(raw, `128MiB, or 0 to keep no body in memory (default ${DEFAULT_MEMORY_CACHE_BYTES} bytes)`, true),
   );
 
   const pageAllowlist = read<readonly string[]>('VITRAIL_PAGE_ALLOWLIST', [], parseAllowlist);
@@ -146,7 +147,7 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     parseInteger(raw, 1, 1_000_000, `a whole number of zip entries from 1 to 1000000 (default ${DEFAULT_ZIP_MAX_ENTRIES})`),
   );
   const zipMaxUnpackedBytes = read('VITRAIL_ZIP_MAX_UNPACKED_BYTES', DEFAULT_ZIP_MAX_UNPACKED_BYTES, (raw) =>
-    parseInteger(raw, 1, Number.MAX_SAFE_INTEGER, `a whole number of bytes, at least 1 (default ${DEFAULT_ZIP_MAX_UNPACKED_BYTES})`),
+    parseByteSize(raw, `100MiB (default ${DEFAULT_ZIP_MAX_UNPACKED_BYTES} bytes)`),
   );
   const zipMaxCompressionRatio = read('VITRAIL_ZIP_MAX_RATIO', DEFAULT_ZIP_MAX_COMPRESSION_RATIO, (raw) =>
     parseInteger(raw, 2, 100_000, `a whole number from 2 to 100000, the unpacked size divided by the packed size (default ${DEFAULT_ZIP_MAX_COMPRESSION_RATIO})`),

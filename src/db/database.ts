@@ -12,10 +12,10 @@ export const DATABASE_FILE_NAME = 'vitrail.db';
 
 /**
  * Opens the SQLite database of a data directory in WAL mode, so readers never wait for a writer and the
- * CLI can work beside a running server.
+ * CLI can work beside a running server. The file is created when missing, unless `fileMustExist` is set.
  */
-export function openSqliteDatabase(dataDir: string): Database {
-  const connection = new SqliteDatabase(path.join(dataDir, DATABASE_FILE_NAME));
+export function openSqliteDatabase(dataDir: string, options: { readonly fileMustExist?: boolean } = {}): Database {
+  const connection = new SqliteDatabase(path.join(dataDir, DATABASE_FILE_NAME), { fileMustExist: options.fileMustExist ?? false });
   connection.pragma('journal_mode = WAL');
   // FULL syncs the WAL at each commit: an upload acknowledged with 201 survives a power cut, not only a crash.
   connection.pragma('synchronous = FULL');

@@ -56,6 +56,7 @@ export interface BackupResult {
  * being archived silently.
  */
 export async function createBackup(request: BackupRequest): Promise<BackupResult> {
+  await requireDirectoryOf(request.file);
   if (await pathExists(request.file)) {
     throw new OperationError(`"${request.file}" already exists: choose a new file name, so that no earlier backup is overwritten`);
   }
@@ -218,6 +219,24 @@ function missingBlobError(sha256: string): OperationError {
 function bufferSource(bytes: Buffer): Readable {
   // Readable.from iterates what it is given, so the Buffer is wrapped in an array to stay one chunk.
   return Readable.from([bytes]);
+}
+
+/** Checks the archive's directory first: better-sqlite3's backup would otherwise fail on a missing one with a bare TypeError. */
+async function requireDirectoryOf(file: string): Promise<void> {
+  const directory = path.dirname(file);
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(directory)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    throw new OperationError(
+      `Cannot write the backup "${file}": the directory ${directory} does not exist. Create it first (mkdir -p ${directory}), or choose a file in an existing directory`,
+    );
+  }
+  if (!isDirectory) {
+    throw new OperationError(`Cannot write the backup "${file}": ${directory} is a file, not a directory. Choose a file in a directory`);
+  }
 }
 
 async function pathExists(file: string): Promise<boolean> {

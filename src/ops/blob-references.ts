@@ -30,6 +30,7 @@ export interface ReferencedBlob {
   readonly sha256: string;
   /** Size recorded by the first row that records one, in bytes; null when no row does. */
   readonly size: number | null;
+  /** Each row once, even when it names the blob in several columns (a media whose rendition is its original). */
   readonly rows: readonly RowReference[];
 }
 
@@ -50,6 +51,8 @@ export async function listReferencedBlobs(
   sources: readonly BlobReferenceSource[] = BLOB_REFERENCE_SOURCES,
 ): Promise<Map<string, ReferencedBlob>> {
   const blobs = new Map<string, { sha256: string; size: number | null; rows: RowReference[] }>();
+  // Keys "<sha256> <table> <id>" of the rows already listed.
+  const listed = new Set<string>();
   for (const source of sources) {
     const sizeExpression = source.sizeColumn === null ? sql`null` : sql.ref(source.sizeColumn);
     const result = await sql<ReferenceRow>`
@@ -60,7 +63,12 @@ export async function listReferencedBlobs(
       const size = row.size === null ? null : Number(row.size);
       const entry = blobs.get(row.sha256) ?? { sha256: row.sha256, size: null, rows: [] };
       if (entry.size === null) entry.size = size;
-      entry.rows.push({ table: source.table, id: String(row.id) });
+      const id = String(row.id);
+      const key = `${row.sha256} ${source.table} ${id}`;
+      if (!listed.has(key)) {
+        listed.add(key);
+        entry.rows.push({ table: source.table, id });
+      }
       blobs.set(row.sha256, entry);
     }
   }

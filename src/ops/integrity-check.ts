@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 
 import type { Database } from '../db/database.js';
 import { BlobClaimTimeoutError, type BlobClaims } from '../storage/blob-claims.js';
-import type { BlobInfo, BlobStore } from '../storage/blob-store.js';
+import { isSha256, type BlobInfo, type BlobStore, type StrayEntry } from '../storage/blob-store.js';
 import { isNotFound } from '../storage/local-blob-store.js';
 import { RESUMABLE_DIRECTORY } from '../storage/staging-area.js';
 import type { Clock } from '../time/clock.js';
@@ -17,19 +17,21 @@ export type FindingKind =
   | 'blob-missing'
   | 'blob-corrupt'
   | 'blob-orphan'
+  | 'blob-store-stray'
   | 'staging-leftover';
 
 /**
  * State of a finding. `damage` needs a person, who restores from a backup. `repairable` is removed by
  * `--repair`, and `repaired` was removed by this run. `in-flight` is younger than the grace period, so it
- * is left alone because an upload may still be writing it.
+ * is left alone because an upload may still be writing it. `foreign` is an entry in the blob store that
+ * Vitrail did not write: a person decides what it is, because `--repair` never deletes it.
  */
-export type FindingState = 'damage' | 'repairable' | 'repaired' | 'in-flight';
+export type FindingState = 'damage' | 'repairable' | 'repaired' | 'in-flight' | 'foreign';
 
 export interface Finding {
   readonly kind: FindingKind;
   readonly state: FindingState;
-  /** The blob hash, staging file name or database check concerned. */
+  /** The blob hash, staging file name, path in the blob store or database check concerned. */
   readonly subject: string;
   readonly detail: string;
 }
@@ -54,13 +56,15 @@ export interface CheckRequest {
   /** Anything younger than this, in milliseconds, may be an upload in flight and is never removed. */
   readonly graceMs: number;
   readonly repair: boolean;
-  readonly onProgress?: (blobsDone: number) => void;
+  /** Called after each blob verified, with the number of referenced blobs, the most that can be verified. */
+  readonly onProgress?: (blobsVerified: number, blobsReferenced: number) => void;
 }
 
 /**
  * Checks a data directory: SQLite's integrity check, the size and SHA-256 of every stored blob, rows whose
- * blob is missing, blobs no row references, and leftovers in the staging area. With `repair`, removes the
- * unreferenced blobs and staging files older than the grace period; it never changes a database row.
+ * blob is missing, blobs no row references, entries of the blob store that are not blobs, and leftovers
+ * in the staging area. With `repair`, removes the unreferenced blobs and staging files older than the
+ * grace period. It never changes a database row, and never deletes what Vitrail did not write.
  */
 export async function checkIntegrity(request: CheckRequest): Promise<CheckReport> {
   const findings: Finding[] = [];
@@ -86,7 +90,7 @@ export async function checkIntegrity(request: CheckRequest): Promise<CheckReport
     const problem = await verifyBlob(blob, references, request.blobs);
     if (problem !== null) findings.push(problem);
     blobsVerified += 1;
-    request.onProgress?.(blobsVerified);
+    request.onProgress?.(blobsVerified, referenced.size);
   }
 
   // NOTE: on a running server, a blob deleted together with its last row after the rows were listed
@@ -101,6 +105,7 @@ export async function checkIntegrity(request: CheckRequest): Promise<CheckReport
     });
   }
 
+  for await (const stray of request.blobs.listStrays()) findings.push(describeStray(stray, request.clock.now()));
   findings.push(...(await checkStaging(request)));
   return {
     findings,
@@ -165,6 +170,24 @@ async function handleOrphan(blob: BlobInfo, request: CheckRequest): Promise<Find
   return { ...base, state: 'repaired', detail: `no row referenced it: deleted (${blob.size} bytes)` };
 }
 
+/**
+ * Describes an entry that Vitrail did not write in the blob store. Repair leaves it alone: it may be a
+ * file someone keeps there on purpose, or the only copy of a blob that was put in the wrong folder.
+ */
+function describeStray(stray: StrayEntry, now: Date): Finding {
+  const name = path.basename(stray.location);
+  let what = 'a link or special file';
+  if (stray.type === 'file') what = `a file of ${stray.size ?? 0} bytes`;
+  if (stray.type === 'directory') what = 'a folder';
+  const age = describeAge(now.getTime() - stray.modifiedAt.getTime());
+  const detail = isSha256(name)
+    ? `${what} named like a blob but outside its folder ${name.slice(0, 2)}/${name.slice(2, 4)}/, so Vitrail never reads it, ` +
+      `modified ${age} ago: move it there if this blob is reported missing, else delete it (--repair leaves it alone)`
+    : `${what} that Vitrail did not put there, modified ${age} ago: inspect it, then move it out of the blob store ` +
+      'or delete it (--repair leaves it alone)';
+  return { kind: 'blob-store-stray', state: 'foreign', subject: stray.location, detail };
+}
+
 async function checkStaging(request: CheckRequest): Promise<Finding[]> {
   let entries: string[];
   try {
@@ -210,27 +233,4 @@ export function describeAge(ageMs: number): string {
   if (minutes < 120) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
-}
-
-/** Formats a report for a terminal: one line per finding, then a verdict. */
-export function formatCheckReport(report: CheckReport): string {
-  const lines: string[] = [];
-  const integrity = report.databaseIntegrity.length === 1 && report.databaseIntegrity[0] === 'ok' ? 'ok' : 'FAILED';
-  lines.push(`Database integrity (PRAGMA integrity_check): ${integrity}`);
-  lines.push(`Blobs: ${report.blobsReferenced} referenced, ${report.blobsStored} stored, ${report.blobsVerified} verified (size and SHA-256)`);
-  const labels: Record<FindingState, string> = { damage: 'DAMAGE', repairable: 'TO REPAIR', repaired: 'REPAIRED', 'in-flight': 'IN FLIGHT' };
-  for (const finding of report.findings) {
-    lines.push(`${labels[finding.state].padEnd(9)}  ${finding.kind.padEnd(18)}  ${finding.subject}  ${finding.detail}`);
-  }
-  const damage = report.findings.filter((finding) => finding.state === 'damage').length;
-  const repairable = report.findings.filter((finding) => finding.state === 'repairable').length;
-  if (report.healthy) {
-    lines.push('Result: no damage found.');
-  } else {
-    const parts = [];
-    if (damage > 0) parts.push(`${damage} damaged item(s) that --repair cannot fix (restore them from a backup)`);
-    if (repairable > 0) parts.push(`${repairable} item(s) that "vitrail check --repair" removes`);
-    lines.push(`Result: ${parts.join('; ')}.`);
-  }
-  return `${lines.join('\n')}\n`;
 }

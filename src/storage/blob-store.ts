@@ -17,6 +17,20 @@ export interface BlobInfo {
 }
 
 /**
+ * Something in a blob store that is not a blob where the store keeps it: a file of another name, a blob
+ * in the wrong folder, a folder the layout does not use. Vitrail never writes such entries, so they come
+ * from a person or another program.
+ */
+export interface StrayEntry {
+  /** Place of the entry, for a person to find it: an absolute path for the local store. */
+  readonly location: string;
+  readonly type: 'file' | 'directory' | 'other';
+  /** Size of a file, in bytes; null for a directory or another type. */
+  readonly size: number | null;
+  readonly modifiedAt: Date;
+}
+
+/**
  * Content-addressed storage of media bytes. A blob is named by the SHA-256 of its content, so identical
  * uploads are stored once. Every implementation runs the shared contract suite in test/storage.
  */
@@ -35,6 +49,8 @@ export interface BlobStore {
   delete(sha256: string): Promise<void>;
   /** Lists every stored blob, in no particular order. */
   list(): AsyncIterable<BlobInfo>;
+  /** Lists what the store contains besides its blobs, in no particular order; `list` skips these entries. */
+  listStrays(): AsyncIterable<StrayEntry>;
 }
 
 export function isSha256(value: string): boolean {

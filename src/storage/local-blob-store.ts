@@ -1,9 +1,9 @@
-import type { Dirent } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-import { isSha256, type BlobInfo, type BlobStore, type ByteRange } from './blob-store.js';
+import { isSha256, type BlobInfo, type BlobStore, type ByteRange, type StrayEntry } from './blob-store.js';
 
 /**
  * Read size for serving blobs, in bytes: large reads cut system calls on big files (Node's default is 64 KiB),
@@ -11,6 +11,9 @@ import { isSha256, type BlobInfo, type BlobStore, type ByteRange } from './blob-
  * to 453 MiB of RSS in bench/run-bench.ts, and 256 KiB reads to 287 MiB.
  */
 const READ_CHUNK_BYTES = 256 * 1024;
+
+/** Name of a fan-out folder: two lowercase hex digits, the start of the SHA-256 of the blobs inside. */
+const FAN_OUT_NAME = /^[0-9a-f]{2}$/;
 
 /**
  * Blobs as files under `<root>/<aa>/<bb>/<sha256>`, two levels of fan-out so no directory grows past
@@ -55,16 +58,45 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async *list(): AsyncIterable<BlobInfo> {
+    for await (const entry of this.walk()) {
+      if (!entry.isBlob) continue;
+      const info = await statIfExists(entry.path);
+      // A blob deleted since its folder was read is no longer stored.
+      if (info !== null) yield { sha256: entry.name, size: info.size, storedAt: info.mtime };
+    }
+  }
+
+  async *listStrays(): AsyncIterable<StrayEntry> {
+    for await (const entry of this.walk()) {
+      if (entry.isBlob) continue;
+      const info = await lstatIfExists(entry.path);
+      if (info === null) continue;
+      const type = info.isFile() ? 'file' : info.isDirectory() ? 'directory' : 'other';
+      yield { location: entry.path, type, size: type === 'file' ? info.size : null, modifiedAt: info.mtime };
+    }
+  }
+
+  /**
+   * Walks the store's two levels of folders. An entry is a blob only when it is a file named by a SHA-256
+   * under the folders of that name's first four digits, which is where `pathOf` looks for it. Any other
+   * entry is a stray, and the walk does not go into a stray folder.
+   */
+  private async *walk(): AsyncIterable<{ readonly path: string; readonly name: string; readonly isBlob: boolean }> {
     for await (const first of await openDirectoryIfExists(this.root)) {
-      if (!first.isDirectory()) continue;
       const firstPath = path.join(this.root, first.name);
-      for await (const second of await opendir(firstPath)) {
-        if (!second.isDirectory()) continue;
+      if (!first.isDirectory() || !FAN_OUT_NAME.test(first.name)) {
+        yield { path: firstPath, name: first.name, isBlob: false };
+        continue;
+      }
+      for await (const second of await openDirectoryIfExists(firstPath)) {
         const secondPath = path.join(firstPath, second.name);
-        for await (const entry of await opendir(secondPath)) {
-          if (!entry.isFile() || !isSha256(entry.name)) continue;
-          const info = await stat(path.join(secondPath, entry.name));
-          yield { sha256: entry.name, size: info.size, storedAt: info.mtime };
+        if (!second.isDirectory() || !FAN_OUT_NAME.test(second.name)) {
+          yield { path: secondPath, name: second.name, isBlob: false };
+          continue;
+        }
+        for await (const entry of await openDirectoryIfExists(secondPath)) {
+          const isBlob = entry.isFile() && isSha256(entry.name) && entry.name.startsWith(`${first.name}${second.name}`);
+          yield { path: path.join(secondPath, entry.name), name: entry.name, isBlob };
         }
       }
     }
@@ -83,6 +115,24 @@ async function fileExists(filePath: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+async function statIfExists(filePath: string): Promise<Stats | null> {
+  try {
+    return await stat(filePath);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+async function lstatIfExists(filePath: string): Promise<Stats | null> {
+  try {
+    return await lstat(filePath);
+  } catch (error) {
+    if (isNotFound(error)) return null;
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,9 +19,10 @@ interface CommandResult {
 }
 
 /** Runs `vitrail <args>` as a separate process, as an operator would. */
-function vitrail(args: string[], env: Record<string, string>, stdin?: string): Promise<CommandResult> {
+function vitrail(args: string[], env: Record<string, string>, stdin?: string, cwd?: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -64,7 +65,32 @@ describe('vitrail CLI', () => {
   it('refuses a short password', async () => {
     const result = await vitrail(['user', 'add', 'court@paroisse.fr', '--password-stdin'], env, 'court\n');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /at least 10 characters/);
+    assert.equal(result.stderr, 'error: The password must have at least 10 characters.\n');
+  });
+
+  it('says when standard input is empty', async () => {
+    for (const input of ['', '\n']) {
+      const result = await vitrail(['user', 'add', 'vide@paroisse.fr', '--password-stdin'], env, input);
+      assert.equal(result.code, 1, JSON.stringify(input));
+      assert.match(result.stderr, /^error: No password was read: standard input was empty\./, JSON.stringify(input));
+      assert.doesNotMatch(result.stderr, /at least 10 characters/, JSON.stringify(input));
+    }
+  });
+
+  it('refuses a password of two lines', async () => {
+    const result = await vitrail(['user', 'add', 'deux@paroisse.fr', '--password-stdin'], env, 'un mot de passe long\nun mot de passe long\n');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Standard input has several lines, but a password is one line/);
+  });
+
+  it('words validation errors without the HTTP API', async () => {
+    const address = await vitrail(['user', 'add', 'pas-une-adresse', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(address.code, 1);
+    assert.equal(address.stderr, 'error: "pas-une-adresse" is not an e-mail address such as secretariat@paroisse.fr.\n');
+
+    const tokenName = await vitrail(['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', ' '], env);
+    assert.equal(tokenName.code, 1);
+    assert.equal(tokenName.stderr, 'error: The token name must have 1 to 200 characters.\n');
   });
 
   it('refuses an unknown role', async () => {
@@ -73,10 +99,25 @@ describe('vitrail CLI', () => {
     assert.match(result.stderr, /admin, editor/);
   });
 
+  it('shows the roles and the default in help', async () => {
+    const help = await vitrail(['user', 'add', '--help'], env);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /--role <role>[\s\S]*\(choices: "admin", "editor", default: "editor"\)/);
+
+    const added = await vitrail(['user', 'add', 'sans-role@paroisse.fr', '--password-stdin'], env, 'un mot de passe long\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, /Created editor sans-role@paroisse\.fr/);
+
+    const wrongRole = await vitrail(['user', 'role', 'sans-role@paroisse.fr', 'pope'], env);
+    assert.equal(wrongRole.code, 1);
+    assert.match(wrongRole.stderr, /Allowed choices are admin, editor/);
+  });
+
   it('asks for --password-stdin when there is no terminal', async () => {
     const result = await vitrail(['user', 'add', 'y@paroisse.fr'], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /--password-stdin/);
+    assert.doesNotMatch(result.stderr, /The request is invalid/);
   });
 
   it('checks the address before asking for a password', async () => {
@@ -100,6 +141,24 @@ describe('vitrail CLI', () => {
     assert.ok(!list.stdout.includes(result.stdout.trim()), 'the list must not show the secret');
   });
 
+  it('says a token was already revoked', async () => {
+    const created = await vitrail(['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', 'twice'], env);
+    const id = /Created token ([0-9a-f]+)/.exec(created.stderr)?.[1] ?? '';
+    assert.notEqual(id, '', created.stderr);
+
+    const first = await vitrail(['token', 'revoke', id], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stderr, `Revoked token ${id}.\n`);
+
+    const second = await vitrail(['token', 'revoke', id], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, new RegExp(`^Token ${id} was already revoked on \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, so nothing changed\\.\\n$`));
+
+    const unknown = await vitrail(['token', 'revoke', '000000000000'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No API token has the id "000000000000"/);
+  });
+
   it('changes role and password of a user', async () => {
     await vitrail(['user', 'add', 'benevole@paroisse.fr', '--password-stdin'], env, 'premier mot de passe\n');
     const role = await vitrail(['user', 'role', 'benevole@paroisse.fr', 'admin'], env);
@@ -108,6 +167,15 @@ describe('vitrail CLI', () => {
     assert.equal(passwd.code, 0, passwd.stderr);
     const list = await vitrail(['user', 'list'], env);
     assert.match(list.stdout, /benevole@paroisse\.fr\s+admin/);
+  });
+
+  it('prints the version of package.json', async () => {
+    const manifest = JSON.parse(await readFile(path.join(path.dirname(BIN), '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await vitrail([flag], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${manifest.version}\n`);
+    }
   });
 
   it('names an invalid setting and exits 2', async () => {
@@ -120,6 +188,134 @@ describe('vitrail CLI', () => {
     const result = await vitrail(['user', 'disable', 'personne@paroisse.fr'], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /vitrail user list/);
+  });
+
+  it('names the missing directory of a backup', async () => {
+    const missingDirectory = path.join(dataDir, 'nowhere');
+    const result = await vitrail(['backup', path.join(missingDirectory, 'x.tar')], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`the directory ${missingDirectory} does not exist`));
+    assert.match(result.stderr, /Create it first/);
+    assert.doesNotMatch(result.stderr, /TypeError/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('prints a system error without a stack trace', async () => {
+    const file = path.join(dataDir, 'a-file');
+    await writeFile(file, 'not a directory');
+    const result = await vitrail(['tls', 'self-signed', '--out', path.join(file, 'certificates')], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /error: ENOTDIR: not a directory/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('ends quietly when the output pipe closes', async () => {
+    const child = spawn(process.execPath, [BIN, 'token', 'list'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before the command writes, as `head` does once it has read enough.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+  });
+});
+
+describe('vitrail CLI on a damaged database', () => {
+  it('names the SQLite error without a stack trace', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vitrail-cli-damaged-'));
+    try {
+      await writeFile(path.join(dataDir, 'vitrail.db'), 'not a SQLite database, only text that is long enough to be read as a header');
+      const result = await vitrail(['user', 'list'], { VITRAIL_DATA_DIR: dataDir });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /error: The database failed: file is not a database \(SQLITE_NOTADB\)/);
+      assert.match(result.stderr, /restore the database from a backup/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vitrail CLI without an installation', () => {
+  let root: string;
+
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-cli-none-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('rejects a missing data directory', async () => {
+    const dataDir = path.join(root, 'typo');
+    const commands = [
+      ['check'],
+      ['backup', path.join(root, 'backup.tar')],
+      ['user', 'list'],
+      ['user', 'disable', 'secretariat@paroisse.fr'],
+      ['token', 'list'],
+      ['token', 'create', '--user', 'secretariat@paroisse.fr', '--name', 'cron'],
+      ['token', 'revoke', 'e6e26f667d98'],
+    ];
+    for (const command of commands) {
+      const result = await vitrail(command, { VITRAIL_DATA_DIR: dataDir });
+      const name = command.slice(0, 2).join(' ');
+      assert.equal(result.code, 2, `${name}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`No Vitrail installation at ${dataDir}: the directory does not exist`), name);
+      assert.match(result.stderr, new RegExp(`VITRAIL_DATA_DIR is "${dataDir}" in the environment`), name);
+      assert.match(result.stderr, /vitrail user add <email> --role admin/, name);
+      assert.equal(result.stdout, '', name);
+    }
+    assert.deepEqual(await readdir(root), [], 'no data directory and no backup archive');
+  });
+
+  it('rejects a directory without vitrail.db', async () => {
+    const dataDir = path.join(root, 'empty');
+    await mkdir(dataDir);
+    const result = await vitrail(['check'], { VITRAIL_DATA_DIR: dataDir });
+    assert.equal(result.code, 2, result.stdout);
+    assert.match(result.stderr, /the directory has no vitrail\.db/);
+    assert.doesNotMatch(result.stdout, /no damage found/);
+    assert.deepEqual(await readdir(dataDir), []);
+  });
+
+  it('names the default data directory', async () => {
+    const result = await vitrail(['user', 'list'], {}, undefined, root);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /VITRAIL_DATA_DIR is not set, so the default \.\/data/);
+  });
+
+  it('first user add creates the installation', async () => {
+    const dataDir = path.join(root, 'new', 'data');
+    const added = await vitrail(['user', 'add', 'premier@paroisse.fr', '--role', 'admin', '--password-stdin'], { VITRAIL_DATA_DIR: dataDir }, 'un mot de passe long\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stderr, new RegExp(`No installation in ${dataDir} yet: creating a new one there`));
+    const check = await vitrail(['check'], { VITRAIL_DATA_DIR: dataDir });
+    assert.equal(check.code, 0, check.stderr);
+    const again = await vitrail(['user', 'add', 'second@paroisse.fr', '--password-stdin'], { VITRAIL_DATA_DIR: dataDir }, 'un mot de passe long\n');
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /creating a new one/);
+  });
+
+  it('refuses a database beside stored blobs', async () => {
+    const dataDir = path.join(root, 'lost-database');
+    await mkdir(path.join(dataDir, 'blobs', 'ab'), { recursive: true });
+    for (const command of [['user', 'add', 'premier@paroisse.fr', '--password-stdin'], ['serve']]) {
+      const result = await vitrail(command, { VITRAIL_DATA_DIR: dataDir, VITRAIL_PORT: '0' }, 'un mot de passe long\n');
+      assert.equal(result.code, 2, `${command[0] ?? ''}: ${result.stderr}`);
+      assert.match(result.stderr, /has stored files \(blobs\/\) but no vitrail\.db: its database is missing/);
+      assert.match(result.stderr, /vitrail restore <file> --force/);
+    }
+    assert.deepEqual(await readdir(dataDir), ['blobs']);
+  });
+
+  it('config shows the data directory state', async () => {
+    const missing = await vitrail(['config'], { VITRAIL_DATA_DIR: path.join(root, 'elsewhere') });
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.match(missing.stdout, /Data directory: .*elsewhere \(does not exist\)/);
+    const installed = await vitrail(['config'], { VITRAIL_DATA_DIR: path.join(root, 'new', 'data') });
+    assert.match(installed.stdout, /Data directory: .*new\/data \(vitrail\.db found\)/);
   });
 });
 

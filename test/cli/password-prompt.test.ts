@@ -101,7 +101,7 @@ describe('password prompt in a terminal', { skip: existsSync(SCRIPT) ? false : `
   it('rejects a short password at once', async () => {
     const run = await addUserInTerminal(dataDir, 'court@example.org', ['court']);
     assert.notEqual(run.code, 0);
-    assert.match(run.screen, /at least 10 characters/);
+    assert.match(run.screen, /error: The password must have at least 10 characters\./);
     assert.doesNotMatch(run.screen, /Password again/);
   });
 
@@ -144,7 +144,7 @@ describe('password prompt in a terminal', { skip: existsSync(SCRIPT) ? false : `
         const typing = [[`${PASSWORD}\rcorrect horse battering\r`]];
         const run = await typeInTerminal(dataDir, emailOf('differ'), typing, terminalType);
         assert.equal(run.code, 1, run.screen);
-        assert.match(run.screen, /the two passwords differ/);
+        assert.match(run.screen, /error: The two passwords differ: type the same password twice\./);
         assert.doesNotMatch(run.screen, PASSWORD_ON_SCREEN, 'the typed password never shows');
       });
 
@@ -152,14 +152,14 @@ describe('password prompt in a terminal', { skip: existsSync(SCRIPT) ? false : `
         // Ctrl+D on an empty line is the end of input in a terminal.
         const run = await typeInTerminal(dataDir, emailOf('ended'), [['\x04']], terminalType);
         assert.equal(run.code, 1, run.screen);
-        assert.match(run.screen, /the input ended before a password was entered/);
+        assert.match(run.screen, /error: The input ended before a password was entered, so nothing was changed\./);
         assert.doesNotMatch(run.screen, /Password again/);
       });
 
       it('reports the end of input after the first answer', async () => {
         const run = await typeInTerminal(dataDir, emailOf('half'), [[`${PASSWORD}\r`], ['\x04']], terminalType);
         assert.equal(run.code, 1, run.screen);
-        assert.match(run.screen, /the input ended before a password was entered/);
+        assert.match(run.screen, /error: The input ended before a password was entered, so nothing was changed\./);
       });
 
       it('exits with status 130 on Ctrl+C', async () => {

@@ -71,11 +71,33 @@ describe('loadSettings', () => {
 
   it('rejects invalid public path settings', () => {
     assert.throws(
-      () => loadSettings({ VITRAIL_MEMORY_CACHE_BYTES: '64MB', VITRAIL_WORKERS: '0' }),
+      () => loadSettings({ VITRAIL_MEMORY_CACHE_BYTES: '64 megs', VITRAIL_WORKERS: '0' }),
       (error: SettingsError) =>
         error.problems.length === 2 &&
-        error.problems.some((problem) => problem.startsWith('VITRAIL_MEMORY_CACHE_BYTES="64MB" is invalid: expected a whole number of bytes')) &&
+        error.problems.some((problem) => problem.startsWith('VITRAIL_MEMORY_CACHE_BYTES="64 megs" is invalid: expected a size in bytes')) &&
         error.problems.some((problem) => problem.startsWith('VITRAIL_WORKERS="0" is invalid: expected a whole number of server processes from 1 to 64')),
+    );
+  });
+
+  it('reads byte sizes with units', () => {
+    const cases = [
+      ['VITRAIL_MAX_UPLOAD_BYTES', '10MB', 'maxUploadBytes', 10_000_000],
+      ['VITRAIL_MAX_UPLOAD_BYTES', '250MiB', 'maxUploadBytes', 262_144_000],
+      ['VITRAIL_MAX_UPLOAD_BYTES', '1048576', 'maxUploadBytes', 1_048_576],
+      ['VITRAIL_ZIP_MAX_UNPACKED_BYTES', '1GiB', 'zipMaxUnpackedBytes', 1024 ** 3],
+      ['VITRAIL_ZIP_MAX_UNPACKED_BYTES', '100000', 'zipMaxUnpackedBytes', 100_000],
+      ['VITRAIL_MEMORY_CACHE_BYTES', '64MB', 'memoryCacheBytes', 64_000_000],
+      ['VITRAIL_MEMORY_CACHE_BYTES', '0', 'memoryCacheBytes', 0],
+    ] as const;
+    for (const [variable, raw, key, expected] of cases) {
+      assert.equal(loadSettings({ [variable]: raw })[key], expected, `${variable}=${raw}`);
+    }
+  });
+
+  it('rejects a zero upload limit', () => {
+    assert.throws(
+      () => loadSettings({ VITRAIL_MAX_UPLOAD_BYTES: '0' }),
+      (error: SettingsError) => error.problems[0]?.startsWith('VITRAIL_MAX_UPLOAD_BYTES="0" is invalid: expected a size above 0 in bytes') === true,
     );
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -50,6 +50,8 @@ describe('vitrail check', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /Database integrity \(PRAGMA integrity_check\): ok/);
     assert.match(result.stdout, /Result: no damage found\./);
+    assert.match(result.stdout, /Blobs: 1 referenced, 1 stored, 1 verified/);
+    assert.equal(result.stderr, 'check: 1 of 1 referenced blob verified\n');
   });
 
   it('counts earlier versions as references', async () => {
@@ -77,7 +79,7 @@ describe('vitrail check', () => {
     assert.equal(result.code, 1, result.stdout);
     assert.match(result.stdout, new RegExp(`DAMAGE .*blob-corrupt .*${corrupt.sha256}.*media ${corrupt.id}`));
     assert.match(result.stdout, new RegExp(`DAMAGE .*blob-missing .*${missing.sha256}.*media ${missing.id}`));
-    assert.match(result.stdout, /2 damaged item\(s\) that --repair cannot fix/);
+    assert.match(result.stdout, /Result: 2 damaged items that --repair cannot fix/);
 
     const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
     assert.equal(repair.code, 1, 'repair must not hide damage it cannot fix');
@@ -117,5 +119,49 @@ describe('vitrail check', () => {
     assert.ok((await stat(youngLeftover)).isFile());
     assert.ok((await stat(path.join(server.dataDir, 'tmp', 'resumable'))).isDirectory());
     await unlink(youngLeftover);
+  });
+
+  it('names each referencing row once', async () => {
+    const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n%'), randomBytes(2048), Buffer.from('\n%%EOF\n')]);
+    const ids: string[] = [];
+    for (const name of ['premier.pdf', 'second.pdf']) {
+      const response = await upload(server, { name, content: bytes });
+      assert.equal(response.status, 201);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // A media whose rendition is its original names the same blob in two columns.
+    await server.server.vitrail.db.updateTable('media').set({ rendition_sha256: sha256 }).where('id', '=', ids[0] ?? '').execute();
+    await unlink(blobStore(server).pathOf(sha256));
+
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stdout, new RegExp(`blob-missing .*${sha256}.*referenced by media ${ids[0] ?? ''}, media ${ids[1] ?? ''}: restore`));
+
+    await server.server.vitrail.db.deleteFrom('media').where('id', 'in', ids).execute();
+  });
+
+  it('reports stray entries and never deletes them', async () => {
+    const root = path.join(server.dataDir, 'blobs');
+    const strays = [path.join(root, 'orphan'), path.join(root, 'ab', 'cd', 'notahash')];
+    await mkdir(path.join(root, 'ab', 'cd'), { recursive: true });
+    const old = new Date(Date.now() - 7 * HOUR_MS);
+    for (const stray of strays) {
+      await writeFile(stray, 'put here by hand');
+      await utimes(stray, old, old);
+    }
+
+    const result = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(result.code, 1, result.stdout);
+    for (const stray of strays) assert.match(result.stdout, new RegExp(`INSPECT .*blob-store-stray .*${stray}  a file of 16 bytes that Vitrail did not put there`));
+    assert.match(result.stdout, /Result: 2 entries in the blob store that Vitrail did not put there/);
+
+    const repair = await runCli(['check', '--repair'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(repair.code, 1, 'repair must leave stray entries to a person');
+    for (const stray of strays) assert.ok((await stat(stray)).isFile(), `${stray} must still exist`);
+
+    for (const stray of strays) await unlink(stray);
+    const clean = await runCli(['check'], { VITRAIL_DATA_DIR: server.dataDir });
+    assert.equal(clean.code, 0, clean.stdout);
   });
 });

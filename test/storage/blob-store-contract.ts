@@ -110,6 +110,14 @@ export function describeBlobStoreContract(name: string, createFixture: () => Pro
       for (const [sha256, size] of stored) assert.equal(listed.get(sha256), size);
     });
 
+    it('lists no strays beside stored blobs', async () => {
+      const { sha256, file } = await stage(Buffer.from('rien que des blobs'));
+      await fixture.store.putFile(sha256, file);
+      const strays = [];
+      for await (const stray of fixture.store.listStrays()) strays.push(stray);
+      assert.deepEqual(strays, []);
+    });
+
     it('rejects a name that is not a SHA-256', async () => {
       await assert.rejects(fixture.store.stat('../../etc/passwd'));
     });

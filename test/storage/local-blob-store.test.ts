@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +13,52 @@ import { describeBlobStoreContract } from './blob-store-contract.js';
 describeBlobStoreContract('local disk', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-blobs-'));
   return { store: new LocalBlobStore(root), close: () => rm(root, { recursive: true, force: true }) };
+});
+
+describe('LocalBlobStore strays', () => {
+  it('lists what is not a blob at its place', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'vitrail-strays-'));
+    try {
+      const store = new LocalBlobStore(root);
+      const content = Buffer.from('un vrai blob');
+      const sha256 = createHash('sha256').update(content).digest('hex');
+      const staged = path.join(os.tmpdir(), `vitrail-strays-${sha256}`);
+      await writeFile(staged, content);
+      await store.putFile(sha256, staged);
+
+      const fanOut = path.join(root, 'ab', 'cd');
+      await mkdir(fanOut, { recursive: true });
+      await mkdir(path.join(root, 'zz', 'yy'), { recursive: true });
+      await mkdir(path.join(fanOut, 'folder'));
+      await writeFile(path.join(root, 'orphan'), 'at the top');
+      await writeFile(path.join(root, 'ab', 'note.txt'), 'one level down');
+      await writeFile(path.join(fanOut, 'notahash'), 'in a fan-out folder');
+      // The right name in the wrong folder: pathOf never looks there, so it is no blob of the store.
+      await writeFile(path.join(fanOut, sha256), content);
+      await symlink(store.pathOf(sha256), path.join(fanOut, 'f'.repeat(64)));
+
+      const blobs = [];
+      for await (const blob of store.list()) blobs.push(blob.sha256);
+      assert.deepEqual(blobs, [sha256]);
+
+      const strays = new Map<string, { type: string; size: number | null }>();
+      for await (const stray of store.listStrays()) strays.set(path.relative(root, stray.location), { type: stray.type, size: stray.size });
+      assert.deepEqual(
+        Object.fromEntries([...strays].sort(([a], [b]) => a.localeCompare(b))),
+        {
+          [path.join('ab', 'cd', 'f'.repeat(64))]: { type: 'other', size: null },
+          [path.join('ab', 'cd', 'folder')]: { type: 'directory', size: null },
+          [path.join('ab', 'cd', 'notahash')]: { type: 'file', size: 19 },
+          [path.join('ab', 'cd', sha256)]: { type: 'file', size: content.length },
+          [path.join('ab', 'note.txt')]: { type: 'file', size: 14 },
+          orphan: { type: 'file', size: 10 },
+          zz: { type: 'directory', size: null },
+        },
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('StagingArea', () => {

@@ -46,8 +46,15 @@ export class TokenRepository {
     return this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async revoke(id: string, revokedAt: string): Promise<void> {
-    await this.db.updateTable('api_tokens').set({ revoked_at: revokedAt }).where('id', '=', id).execute();
+  /** Revokes a live token; returns false when the token is unknown or was already revoked. */
+  async revoke(id: string, revokedAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: revokedAt })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async touch(id: string, usedAt: string): Promise<void> {
