@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 
 import type { BlobStore } from '../storage/blob-store.js';
+import { pathExists } from '../storage/file-presence.js';
 import { syncDirectory } from '../storage/local-blob-store.js';
 import type { Clock } from '../time/clock.js';
 import {
@@ -236,16 +237,6 @@ async function requireDirectoryOf(file: string): Promise<void> {
   }
   if (!isDirectory) {
     throw new OperationError(`Cannot write the backup "${file}": ${directory} is a file, not a directory. Choose a file in a directory`);
-  }
-}
-
-async function pathExists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
   }
 }
 

@@ -3,7 +3,7 @@ import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DATABASE_FILE_NAME } from '../db/database.js';
-import { isNotFound } from '../storage/local-blob-store.js';
+import { isNotFound, pathExists } from '../storage/file-presence.js';
 import { OperationError } from './operation-error.js';
 
 /** Folder of the blob store inside a data directory. */
@@ -65,16 +65,6 @@ function describeMissingInstallation(dataDir: string, state: Exclude<DataDirecto
         `Restore the database from a backup with "vitrail restore <file> --force". A new database there would count every stored ` +
         `file as unreferenced, so to start a new installation, move ${BLOB_DIRECTORY}/ out of the directory first.`
       );
-  }
-}
-
-async function pathExists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
   }
 }
 

@@ -1,8 +1,9 @@
-import type { Dirent, Stats } from 'node:fs';
-import { lstat, mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
+import { isNotFound, lstatIfExists, pathExists, statIfExists } from './file-presence.js';
 import { isSha256, type BlobInfo, type BlobStore, type ByteRange, type StrayEntry } from './blob-store.js';
 
 /**
@@ -25,7 +26,7 @@ export class LocalBlobStore implements BlobStore {
 
   async putFile(sha256: string, localPath: string): Promise<void> {
     const target = this.pathOf(sha256);
-    if (await fileExists(target)) {
+    if (await pathExists(target)) {
       // A fresh mtime signals to a concurrent orphan cleanup that this blob is about to be referenced again.
       const now = new Date();
       await utimes(target, now, now);
@@ -109,34 +110,6 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-async function fileExists(filePath: string): Promise<boolean> {
-  try {
-    await stat(filePath);
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
-}
-
-async function statIfExists(filePath: string): Promise<Stats | null> {
-  try {
-    return await stat(filePath);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-}
-
-async function lstatIfExists(filePath: string): Promise<Stats | null> {
-  try {
-    return await lstat(filePath);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-}
-
 async function openDirectoryIfExists(directory: string): Promise<Iterable<Dirent> | AsyncIterable<Dirent>> {
   try {
     return await opendir(directory);
@@ -156,6 +129,4 @@ export async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-export function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
+export { isNotFound } from './file-presence.js';

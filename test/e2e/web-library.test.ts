@@ -2,15 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import sharp from 'sharp';
 
 import { launchChromium } from '../support/browser.js';
+import { photo } from '../support/images.js';
 import { assertNoSeriousViolations, dropFiles, openContext, saveScreenshot, signInThroughForm } from '../support/web-interface.js';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
-
-async function photo(colour: string, width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
-}
 
 describe('web interface, library', () => {
   let server: TestServer;

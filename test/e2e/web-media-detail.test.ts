@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import sharp from 'sharp';
 
 import { launchChromium } from '../support/browser.js';
+import { photo } from '../support/images.js';
 import { bearer, startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
 import { MINIMAL_PDF, upload } from '../support/uploads.js';
 import { assertNoSeriousViolations, openContext, saveScreenshot, signInThroughForm } from '../support/web-interface.js';
@@ -61,10 +61,6 @@ const MEASURE_FACTS = `(() => {
     panelOverflow: panel.scrollWidth - panel.clientWidth,
   };
 })()`;
-
-async function photo(colour: string, width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
-}
 
 describe('web interface, media detail', () => {
   let server: TestServer;

@@ -2,19 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import sharp from 'sharp';
 
 import { launchChromium } from '../support/browser.js';
+import { photo } from '../support/images.js';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/test-server.js';
 import { countMediaRows } from '../support/uploads.js';
 import { assertNoSeriousViolations, dispatchFileDrag, dropFiles, openContext, saveScreenshot, signInThroughForm } from '../support/web-interface.js';
 
 /** Upload limit of the test server, small enough for a test to exceed it: 1 MiB, shown as « 1 Mo ». */
 const MAX_UPLOAD_BYTES = 1024 * 1024;
-
-async function photo(colour: string, width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
-}
 
 describe('web interface, upload', () => {
   let server: TestServer;

@@ -25,6 +25,11 @@ export interface MediaJson {
   rendition: { mime: string; size: number; width: number; height: number } | null;
 }
 
+/** Makes a JPEG photo of one colour, for tests that upload images. */
+export async function photo(colour: string, width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
+}
+
 /** Uploads a file and returns the created media; throws unless the server returns 201. */
 export async function uploadMedia(server: TestServer, name: string, content: Buffer | string): Promise<MediaJson> {
   const response = await upload(server, { name, content });
