@@ -58,7 +58,7 @@ export const ERROR_CATALOGUE = {
   },
   VITRAIL_MEDIA_RECENTLY_FETCHED: {
     status: 409,
-    template: 'The media "{id}" was fetched {fetches} in the last {days} days, so mails already sent still show it and {change} breaks them: repeat the request with confirm=true to go ahead.',
+    template: 'The media "{id}" was fetched {fetches} in the last {days} days, so mails already sent still show it and {change} breaks them: to go ahead, repeat the request with ?confirm=true added to its URL.',
   },
   VITRAIL_MEDIA_GONE: {
     status: 410,

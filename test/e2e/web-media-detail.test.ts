@@ -187,6 +187,7 @@ describe('web interface, media detail', () => {
     await panel.getByRole('button', { name: 'Enregistrer' }).click();
     await panel.getByText('Annulé : rien n\'a été enregistré.').waitFor();
     assert.doesNotMatch(await panel.innerText(), /Modifications enregistrées/);
+    assert.equal(await panel.getByLabel('Visibilité').inputValue(), 'public');
     assert.equal((await readMedia(kermesse.id)).visibility, 'public');
   });
 

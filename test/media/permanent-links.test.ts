@@ -254,7 +254,9 @@ describe('permanent links', () => {
 
       const refused = await fetch(`${server.url}/api/v1/media/${media.id}`, { method: 'DELETE', headers: bearer(server.editorToken) });
       assert.equal(refused.status, 409);
-      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'VITRAIL_MEDIA_RECENTLY_FETCHED');
+      const refusal = ((await refused.json()) as { error: { code: string; message: string } }).error;
+      assert.equal(refusal.code, 'VITRAIL_MEDIA_RECENTLY_FETCHED');
+      assert.match(refusal.message, /fetched 3 times .* with \?confirm=true added to its URL/);
       assert.equal((await fetch(media.url)).status, 200);
 
       const privateRefused = await fetch(`${server.url}/api/v1/media/${media.id}`, {

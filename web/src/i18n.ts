@@ -27,6 +27,8 @@ export async function setUpTranslations(): Promise<void> {
     resources: { fr: { translation: fr }, en: { translation: en } },
     interpolation: { escapeValue: false },
     returnNull: false,
+    // i18next otherwise prints a sponsor's notice in the browser console.
+    showSupportNotice: false,
   });
   applyLanguage();
   i18next.on('languageChanged', applyLanguage);

@@ -102,7 +102,11 @@ export function MediaDetail({ mediaId, folders, maxUploadBytes, onChanged, onClo
     await act(
       async () => {
         const updated = await withConfirmation((confirm) => api.updateMedia(media.id, changes, confirm));
-        if (updated === null) return CANCELLED;
+        if (updated === null) {
+          // The visibility shown must stay the one saved, or the panel would look private when it is not.
+          setVisibility(media.visibility);
+          return CANCELLED;
+        }
         show({ ...updated, uploader: media.uploader });
         onChanged();
       },
