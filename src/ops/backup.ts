@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 
 import type { BlobStore } from '../storage/blob-store.js';
-import { pathExists } from '../storage/file-presence.js';
+import { statIfExists } from '../storage/file-presence.js';
 import { syncDirectory } from '../storage/local-blob-store.js';
 import type { Clock } from '../time/clock.js';
 import {
@@ -58,7 +58,11 @@ export interface BackupResult {
  */
 export async function createBackup(request: BackupRequest): Promise<BackupResult> {
   await requireDirectoryOf(request.file);
-  if (await pathExists(request.file)) {
+  const existing = await statIfExists(request.file);
+  if (existing?.isDirectory() === true) {
+    throw new OperationError(`"${request.file}" is a directory: give the backup's file name inside it, such as ${path.join(request.file, 'vitrail-backup.tar')}`);
+  }
+  if (existing !== null) {
     throw new OperationError(`"${request.file}" already exists: choose a new file name, so that no earlier backup is overwritten`);
   }
   const base = request.since === undefined ? null : await readManifest(request.since);

@@ -200,6 +200,12 @@ describe('vitrail CLI', () => {
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 
+  it('asks for a file name when a backup names a directory', async () => {
+    const result = await vitrail(['backup', dataDir], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /is a directory: give the backup's file name inside it/);
+  });
+
   it('prints a system error without a stack trace', async () => {
     const file = path.join(dataDir, 'a-file');
     await writeFile(file, 'not a directory');

@@ -155,6 +155,18 @@ describe('web interface, media detail', () => {
     assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), kermesse.url);
   });
 
+  it('says how to copy by hand when the browser refuses', async () => {
+    const panel = await openDetail(kermesse);
+    await page.evaluate(`(() => {
+      navigator.clipboard.writeText = () => Promise.reject(new Error('denied'));
+      document.execCommand = () => false;
+    })()`);
+    await panel.getByRole('button', { name: 'Copier le lien' }).click();
+    await panel.getByText('Le navigateur a refusé la copie : sélectionnez le texte et copiez-le à la main.').waitFor();
+    assert.doesNotMatch(await panel.innerText(), /erreur inattendue/);
+    await page.reload();
+  });
+
   it('warns against mailing a private link', async () => {
     const panel = await openDetail(register);
     assert.equal((await fetch(register.url)).status, 404);

@@ -2,6 +2,7 @@ import i18next from 'i18next';
 
 import { describeAcceptedTypes } from './accepted-types';
 import { ApiError } from './api';
+import { CopyRefusedError } from './snippets';
 
 /**
  * Returns the message to show for a failed call. It is the translation of the error's code when there is
@@ -14,6 +15,7 @@ export function describeError(error: unknown, values: Record<string, unknown> = 
     if (error.message !== '') return error.message;
     return i18next.t('errors.unexpected', { status: error.status });
   }
+  if (error instanceof CopyRefusedError) return i18next.t('errors.copy');
   if (error instanceof TypeError) return i18next.t('errors.network');
   return i18next.t('errors.unexpected', { status: '?' });
 }

@@ -27,6 +27,14 @@ export function imageSnippet(media: Pick<Media, 'url' | 'alt' | 'width' | 'heigh
   return `<img ${attributes.join(' ')}>`;
 }
 
+/** Raised when the browser refuses both ways of copying, so that the user is told to copy by hand. */
+export class CopyRefusedError extends Error {
+  constructor() {
+    super('the browser rejected the copy command');
+    this.name = 'CopyRefusedError';
+  }
+}
+
 /** Copies text to the clipboard; the fallback serves browsers that refuse the Clipboard API. */
 export async function copyText(text: string): Promise<void> {
   try {
@@ -40,6 +48,6 @@ export async function copyText(text: string): Promise<void> {
     area.select();
     const copied = document.execCommand('copy');
     area.remove();
-    if (!copied) throw new Error('the browser rejected the copy command');
+    if (!copied) throw new CopyRefusedError();
   }
 }
