@@ -33,17 +33,20 @@ export function describeValidationFailure(
   const names = PART_NAMES[(part ?? 'body') as RequestPart] ?? PART_NAMES.body;
   const schema = schemaOf(request, part);
   const known = Object.keys(schema?.properties ?? {});
+  // The names the schema accepts, when it lists them, to end a message.
+  const listKnown = known.length === 0 ? '' : `: ${listOf(known)}`;
+  const useKnown = known.length === 0 ? '' : `: use ${listOf(known)}`;
   const field = failure.instancePath.split('/').filter((segment) => segment !== '').join('.');
   const subject = field === '' ? names.whole : `"${field}"`;
   const params = failure.params as Record<string, unknown>;
 
   switch (failure.keyword) {
     case 'additionalProperties':
-      return `${names.whole} has an unknown ${names.member} "${String(params.additionalProperty)}"${acceptedNames(known)}`;
+      return `${names.whole} has an unknown ${names.member} "${String(params.additionalProperty)}"${useKnown}`;
     case 'required':
       return `${names.whole} lacks the ${names.member} "${String(params.missingProperty)}"`;
     case 'minProperties':
-      return `${names.whole} must set at least one ${names.member}${acceptedNames(known, 'of')}`;
+      return `${names.whole} must set at least one ${names.member}${listKnown}`;
     case 'enum':
       return `${subject} must be one of ${listOf(params.allowedValues)}, not ${quoted(valueAt(request, part, failure.instancePath))}`;
     case 'type':
@@ -69,11 +72,6 @@ function schemaOf(request: FastifyRequest | undefined, part: string | undefined)
   const schemas = request?.routeOptions.schema as Record<string, unknown> | undefined;
   const schema = part === undefined ? undefined : schemas?.[part];
   return typeof schema === 'object' && schema !== null ? (schema as ObjectSchema) : undefined;
-}
-
-function acceptedNames(known: readonly string[], lead = 'use'): string {
-  if (known.length === 0) return '';
-  return lead === 'of' ? `: ${listOf(known)}` : `: use ${listOf(known)}`;
 }
 
 function listOf(values: unknown): string {

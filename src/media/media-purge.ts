@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { MediaPurgeRepository } from '../db/repositories/media-purge-repository.js';
 import type { MediaRow } from '../db/schema.js';
-import { BlobClaimTimeoutError, type BlobClaims } from '../storage/blob-claims.js';
+import type { BlobClaims } from '../storage/blob-claims.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 export interface PurgeResult {
@@ -34,26 +34,20 @@ export class MediaPurge {
 
   /**
    * Deletes those of `blobs` that no media references any more; returns how many were deleted. Each check
-   * and delete holds the blob's claim, so an upload of the same bytes either commits its row before the
+   * and delete takes the blob's claim, so an upload of the same bytes either commits its row before the
    * check, or stores the blob again after the delete.
    */
   async deleteUnreferencedBlobs(blobs: readonly string[]): Promise<number> {
     let blobsDeleted = 0;
     for (const sha256 of new Set(blobs)) {
-      let deleted: boolean;
-      try {
-        deleted = await this.claims.withClaim(sha256, async () => {
-          if (await this.repository.isBlobReferenced(sha256)) return false;
-          await this.blobs.delete(sha256);
-          return true;
-        });
-      } catch (error) {
-        if (!(error instanceof BlobClaimTimeoutError)) throw error;
-        // The rows are gone already: the blob stays as an orphan, which "vitrail check --repair" deletes.
-        this.logger.warn({ sha256, err: error }, 'unreferenced blob kept: its claim stayed taken');
-        continue;
-      }
-      if (deleted) blobsDeleted += 1;
+      const outcome = await this.claims.deleteIfUnreferenced(
+        sha256,
+        () => this.repository.isBlobReferenced(sha256),
+        () => this.blobs.delete(sha256),
+      );
+      if (outcome === 'deleted') blobsDeleted += 1;
+      // The rows are gone already, so the blob stays as an orphan, which "vitrail check --repair" deletes.
+      if (outcome === 'claimed') this.logger.warn({ sha256 }, 'unreferenced blob kept: its claim stayed taken');
     }
     return blobsDeleted;
   }

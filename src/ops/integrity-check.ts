@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 
 import type { Database } from '../db/database.js';
-import { BlobClaimTimeoutError, type BlobClaims } from '../storage/blob-claims.js';
+import type { BlobClaims } from '../storage/blob-claims.js';
 import { isSha256, type BlobInfo, type BlobStore, type StrayEntry } from '../storage/blob-store.js';
 import { isNotFound } from '../storage/local-blob-store.js';
 import { RESUMABLE_DIRECTORY } from '../storage/staging-area.js';
@@ -154,19 +154,14 @@ async function handleOrphan(blob: BlobInfo, request: CheckRequest): Promise<Find
   if (!request.repair) {
     return { ...base, state: 'repairable', detail: `no row references it (${blob.size} bytes): "vitrail check --repair" deletes it` };
   }
-  let deleted: boolean;
-  try {
-    deleted = await request.claims.withClaim(blob.sha256, async () => {
-      // An upload of the same content may have committed its row since the list was read.
-      if (await isBlobReferenced(request.db, blob.sha256)) return false;
-      await request.blobs.delete(blob.sha256);
-      return true;
-    });
-  } catch (error) {
-    if (!(error instanceof BlobClaimTimeoutError)) throw error;
-    return { ...base, state: 'in-flight', detail: 'another process kept it claimed during the check, left alone' };
-  }
-  if (!deleted) return { ...base, state: 'in-flight', detail: 'a row started referencing it during the check, left alone' };
+  // An upload of the same content may have committed its row since the list was read.
+  const outcome = await request.claims.deleteIfUnreferenced(
+    blob.sha256,
+    () => isBlobReferenced(request.db, blob.sha256),
+    () => request.blobs.delete(blob.sha256),
+  );
+  if (outcome === 'claimed') return { ...base, state: 'in-flight', detail: 'another process kept it claimed during the check, left alone' };
+  if (outcome === 'referenced') return { ...base, state: 'in-flight', detail: 'a row started referencing it during the check, left alone' };
   return { ...base, state: 'repaired', detail: `no row referenced it: deleted (${blob.size} bytes)` };
 }
 
@@ -176,14 +171,14 @@ async function handleOrphan(blob: BlobInfo, request: CheckRequest): Promise<Find
  */
 function describeStray(stray: StrayEntry, now: Date): Finding {
   const name = path.basename(stray.location);
-  let what = 'a link or special file';
-  if (stray.type === 'file') what = `a file of ${stray.size ?? 0} bytes`;
-  if (stray.type === 'directory') what = 'a folder';
+  let description = 'a link or special file';
+  if (stray.type === 'file') description = `a file of ${stray.size ?? 0} bytes`;
+  if (stray.type === 'directory') description = 'a folder';
   const age = describeAge(now.getTime() - stray.modifiedAt.getTime());
   const detail = isSha256(name)
-    ? `${what} named like a blob but outside its folder ${name.slice(0, 2)}/${name.slice(2, 4)}/, so Vitrail never reads it, ` +
+    ? `${description} named like a blob but outside its folder ${name.slice(0, 2)}/${name.slice(2, 4)}/, so Vitrail never reads it, ` +
       `modified ${age} ago: move it there if this blob is reported missing, else delete it (--repair leaves it alone)`
-    : `${what} that Vitrail did not put there, modified ${age} ago: inspect it, then move it out of the blob store ` +
+    : `${description} that Vitrail did not put there, modified ${age} ago: inspect it, then move it out of the blob store ` +
       'or delete it (--repair leaves it alone)';
   return { kind: 'blob-store-stray', state: 'foreign', subject: stray.location, detail };
 }

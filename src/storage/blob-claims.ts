@@ -18,7 +18,7 @@ const RETRY_INTERVAL_MS = 20;
 /** How long a process waits for another holder before it gives up with a 503. */
 const DEFAULT_WAIT_LIMIT_MS = 60_000;
 
-/** Where claims are kept: a table of the database that every process shares. */
+/** Storage of the claims: a table of the database that every process shares. */
 export interface BlobClaimStore {
   /** Claims a blob for `holder` unless another holder's claim is valid at `now`; returns whether it did. */
   tryClaim(sha256: string, holder: string, now: string, expiresAt: string): Promise<boolean>;
@@ -32,6 +32,9 @@ export interface BlobClaimsOptions {
   readonly logger: Logger;
   readonly waitLimitMs?: number;
 }
+
+/** Outcome of deleteIfUnreferenced: deleted, kept because a row references it, or kept because another holder has it. */
+export type UnreferencedBlobOutcome = 'deleted' | 'referenced' | 'claimed';
 
 /** A blob stayed claimed by another holder for the whole wait: a 503, since a later attempt may pass. */
 export class BlobClaimTimeoutError extends VitrailError {
@@ -55,6 +58,23 @@ export class BlobClaims {
 
   constructor(private readonly options: BlobClaimsOptions) {
     this.waitLimitMs = options.waitLimitMs ?? DEFAULT_WAIT_LIMIT_MS;
+  }
+
+  /**
+   * Deletes a blob unless `isReferenced` finds a row for it, holding its claim from the check to the
+   * delete. Returns `claimed` without waiting further when another holder kept the claim past the limit.
+   */
+  async deleteIfUnreferenced(sha256: string, isReferenced: () => Promise<boolean>, remove: () => Promise<void>): Promise<UnreferencedBlobOutcome> {
+    try {
+      return await this.withClaim(sha256, async () => {
+        if (await isReferenced()) return 'referenced';
+        await remove();
+        return 'deleted';
+      });
+    } catch (error) {
+      if (error instanceof BlobClaimTimeoutError) return 'claimed';
+      throw error;
+    }
   }
 
   /** Opens an empty set of claims for one writer, released together once its rows are committed. */

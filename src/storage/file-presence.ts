@@ -8,25 +8,24 @@ export function isNotFound(error: unknown): boolean {
 
 /** Returns the path's status, or null when nothing exists there; other errors are thrown. */
 export async function statIfExists(filePath: string): Promise<Stats | null> {
-  try {
-    return await stat(filePath);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return nullIfMissing(() => stat(filePath));
 }
 
 /** Returns the status of the path itself, not of a link's target, or null when nothing exists there. */
 export async function lstatIfExists(filePath: string): Promise<Stats | null> {
-  try {
-    return await lstat(filePath);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return nullIfMissing(() => lstat(filePath));
 }
 
 /** Tells whether something exists at the path, following links. */
 export async function pathExists(filePath: string): Promise<boolean> {
   return (await statIfExists(filePath)) !== null;
+}
+
+async function nullIfMissing(read: () => Promise<Stats>): Promise<Stats | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
 }

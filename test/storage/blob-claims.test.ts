@@ -24,7 +24,7 @@ import { upload } from '../support/uploads.js';
 const silent = pino({ level: 'silent' });
 const MINUTE_MS = 60_000;
 
-/** Resolves once `promise` has settled, or after `ms`; tells which came first. */
+/** Waits `ms` and returns whether `promise` settled within that time. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let settled = false;
   void promise.then(
@@ -126,7 +126,7 @@ describe('blob claims', () => {
     await waiting;
   });
 
-  it('keeps a blob that an upload stored while a purge checked it', async () => {
+  it('keeps a blob a pending upload stored', async () => {
     const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'));
     const purge = new MediaPurge(new MediaPurgeRepository(otherProcessDb), blobs, claimsOn(otherProcessDb), silent);
     const file = await uniqueFile();
@@ -149,7 +149,7 @@ describe('blob claims', () => {
     assert.notEqual(await blobs.stat(file.sha256), null);
   });
 
-  it('deletes a blob once the upload that stored it gave up', async () => {
+  it('deletes a blob its upload abandoned', async () => {
     const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'));
     const purge = new MediaPurge(new MediaPurgeRepository(otherProcessDb), blobs, claimsOn(otherProcessDb), silent);
     const file = await uniqueFile();
@@ -179,7 +179,7 @@ describe('blob claims at upload', () => {
     await server.close();
   });
 
-  it('waits while another process deletes the same bytes', async () => {
+  it('waits for a purge of the same bytes', async () => {
     const content = Buffer.from(`%PDF-1.4\nclaimed elsewhere ${Date.now()}\n%%EOF\n`);
     const sha256 = createHash('sha256').update(content).digest('hex');
     const purge = new BlobClaims({

@@ -27,7 +27,7 @@ export function imageSnippet(media: Pick<Media, 'url' | 'alt' | 'width' | 'heigh
   return `<img ${attributes.join(' ')}>`;
 }
 
-/** Raised when the browser refuses both ways of copying, so that the message asks the user to copy by hand. */
+/** Error raised when the browser rejects both ways of copying, so that the interface shows how to copy by hand. */
 export class CopyRefusedError extends Error {
   constructor() {
     super('the browser rejected the copy command');
